@@ -1,0 +1,3 @@
+"""The Twilio Voice webhooks."""
+
+routes: list = []

@@ -1,0 +1,61 @@
+"""create_app(settings): routes, middleware, exception handlers, and the process's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+import ivr.routes
+import server.flow.routes
+import server.oauth.routes
+import server.staff.routes
+from server import health
+from server.clock import Clock, clock_for
+from server.db.pool import create_pool, database_url
+from server.hashing import SlowHashPool
+from server.logs import get_logger
+from server.request_context import RequestContextMiddleware
+from server.runtime import Runtime, argon2_params
+from server.settings import Settings
+from server.web import errors, middleware
+
+log = get_logger(__name__)
+
+# Each area of the server: its routes, and optionally `async def startup(runtime)`
+# for background work (listeners, senders) that lives as long as the process.
+AREAS = (server.oauth.routes, server.flow.routes, ivr.routes, server.staff.routes)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_workers: int | None = None) -> Starlette:
+    clock = clock or clock_for(settings.clock_file)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with database_url(settings) as url:
+            pool = await create_pool(url, min_size=settings.database.pool_min, max_size=settings.database.pool_max)
+            slow_hash = SlowHashPool(settings.secrets.pin_pepper, argon2_params(settings), slow_hash_workers)
+            runtime = Runtime(settings=settings, clock=clock, pool=pool, slow_hash=slow_hash)
+            app.state.runtime = runtime
+            try:
+                async with runtime.exit_stack:
+                    for area in AREAS:
+                        if hasattr(area, "startup"):
+                            await area.startup(runtime)
+                    log.info("server.ready", env=settings.env, public_url=settings.public_url)
+                    yield
+            finally:
+                await pool.close()
+                slow_hash.close()
+
+    routes = [*health.routes]
+    for area in AREAS:
+        routes.extend(area.routes)
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestContextMiddleware), *middleware.middleware],
+        exception_handlers=errors.exception_handlers,
+        lifespan=lifespan,
+    )

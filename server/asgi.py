@@ -1,0 +1,11 @@
+"""The ASGI application for `renkei serve` workers and any ASGI server."""
+
+from __future__ import annotations
+
+from server.app import create_app
+from server.logs import configure_logging
+from server.settings import load_settings
+
+settings = load_settings()
+configure_logging(json_lines=settings.production)
+app = create_app(settings)

@@ -1,0 +1,20 @@
+"""The `renkei` command: one module per command group, gathered here."""
+
+from __future__ import annotations
+
+import click
+
+from server.cli import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Renkei, the bank's API連携認証 server.
+
+    Configuration comes from config/renkei.toml (or the file RENKEI_CONFIG
+    names) and environment variables; see the README.
+    """
+
+
+main.add_command(serve.serve)
+main.add_command(serve.migrate_command)

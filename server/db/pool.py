@@ -1,0 +1,43 @@
+"""The asyncpg pool, and where its URL comes from."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+
+from server.db.embedded import EmbeddedPostgres
+from server.settings import Settings
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        # Session time zone is irrelevant to policy (the app decides times) but
+        # keeps psql output readable for operators.
+        server_settings={"application_name": "renkei", "timezone": "Asia/Tokyo"},
+    )
+
+
+@asynccontextmanager
+async def database_url(settings: Settings) -> AsyncIterator[str]:
+    """The external DATABASE_URL, or an embedded server under var/ for as long as the block runs."""
+    if settings.database.url:
+        yield settings.database.url
+        return
+    embedded = EmbeddedPostgres(settings.var_dir / "pgdata")
+    url = embedded.start()
+    try:
+        yield url
+    finally:
+        embedded.stop()

@@ -1,0 +1,120 @@
+"""PINs, passwords, client secrets and tokens: how each is kept.
+
+- PIN: HMAC-SHA256 with a pepper held outside the database, then argon2id.
+  A 4-digit PIN's argon2 hash alone falls to 10,000 guesses; without the
+  pepper a leaked table gives nothing to guess against.
+- Staff password: argon2id.
+- Client secrets, tokens, cookies: SHA-256 digests (they are long random
+  strings already; argon2 would cap /token at a few requests a second).
+
+argon2 is slow on purpose, so it runs in a process pool, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import multiprocessing
+import os
+import secrets
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from passlib.hash import argon2
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    memory_kib: int
+    time_cost: int
+    parallelism: int
+
+
+def _hasher(params: Argon2Params):  # type: ignore[no-untyped-def]
+    return argon2.using(
+        type="ID", memory_cost=params.memory_kib, rounds=params.time_cost, parallelism=params.parallelism
+    )
+
+
+def pepper_pin(pepper: str, pin: str) -> str:
+    return hmac.new(pepper.encode(), pin.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_pin(pepper: str, params: Argon2Params, pin: str) -> str:
+    return _hasher(params).hash(pepper_pin(pepper, pin))
+
+
+def verify_pin(pepper: str, pin: str, pin_hash: str) -> bool:
+    try:
+        return argon2.verify(pepper_pin(pepper, pin), pin_hash)
+    except ValueError:  # not an argon2 hash at all
+        return False
+
+
+def hash_password(params: Argon2Params, password: str) -> str:
+    return _hasher(params).hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    try:
+        return argon2.verify(password, password_hash)
+    except ValueError:
+        return False
+
+
+def is_argon2_hash(value: str) -> bool:
+    return value.startswith("$argon2") and argon2.identify(value)
+
+
+def token_digest(value: str) -> bytes:
+    """SHA-256 of a random token (code, refresh token, cookie, request_uri)."""
+    return hashlib.sha256(value.encode()).digest()
+
+
+def secret_digest(key: str, secret: str) -> bytes:
+    """Keyed digest of a client secret, compared with ``hmac.compare_digest``."""
+    return hmac.new(key.encode(), secret.encode(), hashlib.sha256).digest()
+
+
+def new_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+class SlowHashPool:
+    """argon2 work off the event loop, on every core.
+
+    Processes are spawned (not forked) so a worker never inherits the event
+    loop or the database pool of the server.
+    """
+
+    def __init__(self, pepper: str, params: Argon2Params, workers: int | None = None) -> None:
+        self.pepper = pepper
+        self.params = params
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")
+        )
+
+    async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def hash_pin(self, pin: str) -> str:
+        return await self._run(hash_pin, self.pepper, self.params, pin)
+
+    async def verify_pin(self, pin: str, pin_hash: str) -> bool:
+        return await self._run(verify_pin, self.pepper, pin, pin_hash)
+
+    async def hash_password(self, password: str) -> str:
+        return await self._run(hash_password, self.params, password)
+
+    async def verify_password(self, password: str, password_hash: str) -> bool:
+        return await self._run(verify_password, password, password_hash)
+
+    def map_hash_pins(self, pins: list[str], chunksize: int = 64) -> list[str]:
+        """Synchronous bulk hashing for the CLI import."""
+        from functools import partial
+
+        return list(self._executor.map(partial(hash_pin, self.pepper, self.params), pins, chunksize=chunksize))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,3 @@
+"""OAuth endpoints."""
+
+routes: list = []

@@ -1,0 +1,33 @@
+"""What a running server process holds: settings, clock, pool, slow-hash pool.
+
+Built once in the app's lifespan and reached by handlers as
+``request.app.state.runtime``; nothing here is per-request.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from server.clock import Clock
+from server.hashing import Argon2Params, SlowHashPool
+from server.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    pool: asyncpg.Pool
+    slow_hash: SlowHashPool
+    # Components that later modules attach (signing keys, revocation set, wake-up hub...).
+    extras: dict[str, Any] = field(default_factory=dict)
+    exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+
+def argon2_params(settings: Settings) -> Argon2Params:
+    a = settings.argon2
+    return Argon2Params(memory_kib=a.memory_kib, time_cost=a.time_cost, parallelism=a.parallelism)
