@@ -1,0 +1,52 @@
+"""The operation log (append-only): every attempt at every screen, every call, every staff action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+
+def mask_account(branch_code: str, account_type: int | str, account_number: str) -> str:
+    """001-1-***4567: enough for a clerk to recognise, not enough to use."""
+    return f"{branch_code}-{account_type}-***{account_number[-4:]}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the operation log. ``event`` is a string enum such as
+    ``flow:account:failure``, ``ivr:call:matched``, ``staff:lock:clear``."""
+
+    at: datetime
+    event: str
+    outcome: str  # success | failure | info
+    reason_code: str | None = None
+    account_id: int | None = None
+    account_masked: str | None = None
+    name_kana: str | None = None
+    client_id: str | None = None
+    flow_id: UUID | None = None
+    staff_id: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+async def append(conn: asyncpg.Connection | asyncpg.Pool, entry: Entry) -> None:
+    await conn.execute(
+        """INSERT INTO operation_log (at, event, outcome, reason_code, account_id, account_masked, name_kana,
+                                      client_id, flow_id, staff_id, ip, user_agent, detail)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+        entry.at, entry.event, entry.outcome, entry.reason_code, entry.account_id, entry.account_masked,
+        entry.name_kana, entry.client_id, entry.flow_id, entry.staff_id, entry.ip, (entry.user_agent or "")[:512] or None,
+        entry.detail,
+    )
+
+
+async def recent_for_account(conn: asyncpg.Connection | asyncpg.Pool, account_id: int, limit: int = 50) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM operation_log WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT $2", account_id, limit
+    )
