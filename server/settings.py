@@ -118,6 +118,8 @@ class Settings:
     maintenance: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
     # Development and tests only: a file holding an offset in seconds for the clock.
     clock_file: Path | None = None
+    # Bearer token for /metrics from other hosts; unset: loopback only.
+    metrics_token: str | None = None
 
     @property
     def production(self) -> bool:
@@ -194,6 +196,7 @@ ENV_OVERRIDES: dict[str, tuple[str | None, str]] = {
     "RENKEI_PIN_PEPPER": ("secrets", "pin_pepper"),
     "RENKEI_SESSION_KEY": ("secrets", "session_key"),
     "RENKEI_SIGNING_KEYS_FILE": ("secrets", "signing_keys_file"),
+    "RENKEI_METRICS_TOKEN": (None, "metrics_token"),
 }
 
 
@@ -250,6 +253,7 @@ def _build(document: dict[str, Any], source: Path, environ: Mapping[str, str]) -
         staff=_staff(top.table("staff")),
         maintenance=_maintenance(document.get("maintenance", {}), source),
         clock_file=Path(clock_file) if clock_file else None,
+        metrics_token=top.str("metrics_token", allow_empty=True) or None if "metrics_token" in document else None,
     )
 
 

@@ -245,7 +245,7 @@ class MaintenanceCalendar:
         start, end = to_tokyo(start), to_tokyo(end)
         if end < start:
             raise ValueError("windows_between needs start <= end")
-        merged = _merge(self._raw(start, end))
+        merged = _merge(self._raw(start, end)) if start < end else []
         if not merged:
             return []
         first, last = self._extend_back(merged[0]), self._extend_forward(merged[-1])
