@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 import ivr.routes
 import server.flow.routes
+import server.maintenance
 import server.oauth.routes
 import server.staff.routes
 from server import health
@@ -26,7 +27,7 @@ log = get_logger(__name__)
 
 # Each area of the server: its routes, and optionally `async def startup(runtime)`
 # for background work (listeners, senders) that lives as long as the process.
-AREAS = (server.oauth.routes, server.flow.routes, ivr.routes, server.staff.routes)
+AREAS = (server.maintenance, server.oauth.routes, server.flow.routes, ivr.routes, server.staff.routes)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_workers: int | None = None) -> Starlette:
@@ -37,7 +38,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_work
         async with database_url(settings) as url:
             pool = await create_pool(url, min_size=settings.database.pool_min, max_size=settings.database.pool_max)
             slow_hash = SlowHashPool(settings.secrets.pin_pepper, argon2_params(settings), slow_hash_workers)
-            runtime = Runtime(settings=settings, clock=clock, pool=pool, slow_hash=slow_hash)
+            runtime = Runtime(settings=settings, clock=clock, pool=pool, slow_hash=slow_hash, database_url=url)
             app.state.runtime = runtime
             try:
                 async with runtime.exit_stack:

@@ -26,6 +26,8 @@ class Runtime:
     # Components that later modules attach (signing keys, revocation set, wake-up hub...).
     extras: dict[str, Any] = field(default_factory=dict)
     exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    # For dedicated LISTEN connections, which must not hold one of the pool's.
+    database_url: str = ""
 
 
 def argon2_params(settings: Settings) -> Argon2Params:
