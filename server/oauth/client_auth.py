@@ -1,0 +1,138 @@
+"""Client authentication at /par, /token, /revoke and /introspect.
+
+- ``client_secret_basic`` (RFC 6749 §2.3.1), for sandbox apps and resource
+  servers: the secret's SHA-256 digest compared in constant time.
+- ``private_key_jwt`` (RFC 7523 §2.2, OIDC Core §9), for FAPI 2.0 apps: an
+  assertion signed by one of the client's keys, iss = sub = client_id, aud
+  naming us (the issuer, as FAPI 2.0 §5.3.2.1 asks; the token endpoint or the
+  endpoint it was sent to, as FAPI 2.0 and RFC 9126 §2 permit), not expired,
+  its jti used once.
+
+Each client uses exactly the method it registered with, and one method per
+request (RFC 6749 §2.3).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import unquote_plus
+
+import asyncpg
+from starlette.requests import Request
+
+from server.db.clients import get_client
+from server.db.tokens import remember_once
+from server.hashing import token_digest
+from server.oauth.errors import InvalidClient, InvalidRequest
+from server.oauth.signed_jwt import signed_by_any, unverified_parts
+from server.runtime import Runtime
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# Compared against when the client is unknown, so both failures take the same time.
+_NO_SECRET = token_digest("no client has this secret")
+# An assertion issued this far ahead of our clock is refused (clock skew allowance).
+IAT_LEEWAY = timedelta(seconds=60)
+# Its jti is remembered until it expires, so its lifetime is bounded.
+MAX_ASSERTION_LIFETIME = timedelta(days=1)
+
+
+async def authenticate_client(request: Request, form: dict[str, str], runtime: Runtime) -> asyncpg.Record:
+    """The authenticated client (app or resource server); InvalidClient otherwise."""
+    basic = request.headers.get("authorization")
+    assertion = form.get("client_assertion")
+    if basic and assertion:
+        raise InvalidRequest("use one client authentication method per request")
+    if form.get("client_secret"):
+        raise InvalidClient("client_secret_post is not supported; send the secret with HTTP Basic")
+    if basic:
+        client_id, secret = parse_basic(basic)
+        client = await _by_secret(runtime.pool, client_id, secret)
+    elif assertion:
+        client = await _by_assertion(request, form, runtime)
+    else:
+        raise InvalidClient("client authentication is required")
+    if form.get("client_id", client["client_id"]) != client["client_id"]:
+        raise InvalidClient("client_id does not match the authenticated client")
+    return client
+
+
+def parse_basic(header: str) -> tuple[str, str]:
+    """RFC 6749 §2.3.1: Basic base64(urlencode(client_id) ":" urlencode(secret))."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise InvalidClient("use HTTP Basic or private_key_jwt to authenticate")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidClient("the Basic credentials are not valid base64") from None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or not client_id:
+        raise InvalidClient("the Basic credentials must be client_id:client_secret")
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+async def _by_secret(pool: asyncpg.Pool, client_id: str, secret: str) -> asyncpg.Record:
+    client = await get_client(pool, client_id)
+    registered = bytes(client["secret_digest"]) if client and client["secret_digest"] else _NO_SECRET
+    matches = hmac.compare_digest(token_digest(secret), registered)
+    if client is None or not matches or client["auth_method"] != "client_secret_basic":
+        raise InvalidClient("client authentication failed", detail=f"client_id={client_id[:64]!r} basic")
+    return client
+
+
+async def _by_assertion(request: Request, form: dict[str, str], runtime: Runtime) -> asyncpg.Record:
+    if form.get("client_assertion_type") != JWT_BEARER:
+        raise InvalidClient(f"client_assertion_type must be {JWT_BEARER}")
+    assertion = form["client_assertion"]
+    parts = unverified_parts(assertion)
+    if parts is None:
+        raise InvalidClient("the client assertion is not a signed JWT")
+    header, claims = parts
+    client_id = claims.get("iss")
+    client = await get_client(runtime.pool, client_id) if isinstance(client_id, str) else None
+    if client is None or client["auth_method"] != "private_key_jwt":
+        raise InvalidClient("client authentication failed", detail=f"assertion iss={str(client_id)[:64]!r}")
+    key_set = await runtime.extras["client_keys"].key_set(client, header.get("kid"))
+    if key_set is None or not signed_by_any(assertion, key_set, header):
+        raise InvalidClient("the client assertion's signature does not verify with the client's keys")
+    now = runtime.clock.now()
+    check_assertion_claims(claims, client_id=client["client_id"], audiences=accepted_audiences(request, runtime), now=now)
+    expires = datetime.fromtimestamp(claims["exp"], now.tzinfo)
+    if not await remember_once(runtime.pool, f"client_assertion:{client_id}:{claims['jti']}", seen_at=now, forget_after=expires):
+        raise InvalidClient("the client assertion was already used (jti)")
+    return client
+
+
+def accepted_audiences(request: Request, runtime: Runtime) -> set[str]:
+    base = runtime.settings.public_url
+    return {runtime.settings.issuer, base + "/token", base + request.url.path}
+
+
+def check_assertion_claims(claims: dict[str, Any], *, client_id: str, audiences: set[str], now: datetime) -> None:
+    """RFC 7523 §3 claim checks, on our clock."""
+    if claims.get("iss") != client_id or claims.get("sub") != client_id:
+        raise InvalidClient("the client assertion's iss and sub must both be the client_id")
+    aud = claims.get("aud")
+    named = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if not any(isinstance(a, str) and a in audiences for a in named):
+        raise InvalidClient("the client assertion's aud must be the issuer identifier")
+    exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
+    if not _number(exp) or exp <= now.timestamp():
+        raise InvalidClient("the client assertion has expired or has no exp")
+    if exp > (now + MAX_ASSERTION_LIFETIME).timestamp():
+        raise InvalidClient("the client assertion lives too long (exp more than a day ahead)")
+    if (iat is not None and (not _number(iat) or iat > (now + IAT_LEEWAY).timestamp())) or (
+        nbf is not None and (not _number(nbf) or nbf > (now + IAT_LEEWAY).timestamp())
+    ):
+        raise InvalidClient("the client assertion is not valid yet (iat/nbf)")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not 8 <= len(jti) <= 256:
+        raise InvalidClient("the client assertion needs a jti of 8 to 256 characters")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

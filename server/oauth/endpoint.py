@@ -1,0 +1,64 @@
+"""What every OAuth endpoint shares: reading the form, answering JSON, and turning
+errors into RFC 6749 §5.2 responses (never a stack trace, never a 500 for bad input)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.logs import get_logger
+from server.oauth.errors import NO_STORE, InvalidRequest, OAuthError, ServerError
+
+log = get_logger("renkei.oauth")
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 64
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def oauth_endpoint(handler: Handler) -> Handler:
+    """Answer OAuthError with its JSON, and anything unexpected with a bare server_error."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except OAuthError as error:
+            log.info("oauth.refused", path=request.url.path, error=error.error, hint=error.hint, detail=error.detail)
+            return error.response()
+        except Exception as exc:  # the client learns nothing; the log learns everything
+            log.error("oauth.failed", path=request.url.path, exc_info=exc)
+            return ServerError("the server could not complete the request").response()
+
+    return endpoint
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The form parameters, each at most once (RFC 6749 §3.1); empty ones count as absent."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM_TYPE:
+        raise InvalidRequest(f"the body must be {FORM_TYPE}")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidRequest("the request body is too large")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("the form is not valid UTF-8 form encoding") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        if name in form:
+            raise InvalidRequest(f"{name} is repeated")
+        form[name] = value
+    return {name: value for name, value in form.items() if value != ""}
+
+
+def no_store_json(body: dict[str, Any], *, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code, headers={**NO_STORE, **(headers or {})})
