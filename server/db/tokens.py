@@ -8,10 +8,13 @@ Every function takes a connection; the caller decides the transaction.
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 import asyncpg
 
 Conn = asyncpg.Connection | asyncpg.Pool
+# Every process listens here; payloads are "grant:<uuid>" and "jti:<jti>".
+REVOCATION_CHANNEL = "renkei_revocation"
 
 
 async def remember_once(conn: Conn, key: str, *, seen_at: datetime, forget_after: datetime) -> bool:
@@ -32,3 +35,127 @@ async def forget_single_use_ids(conn: Conn, now: datetime) -> int:
     """Drop ids whose proofs can no longer be presented anyway."""
     status = await conn.execute("DELETE FROM dpop_proof WHERE forget_after < $1", now)
     return int(status.split()[-1])
+
+
+# -- authorization codes -----------------------------------------------------------
+
+async def consume_code(conn: Conn, code_digest: bytes, now: datetime) -> asyncpg.Record | None:
+    """Mark the code used and return it; None when it is unknown or was used before."""
+    return await conn.fetchrow(
+        "UPDATE authorization_code SET used_at = $2 WHERE code_digest = $1 AND used_at IS NULL RETURNING *",
+        code_digest, now,
+    )
+
+
+async def grant_of_used_code(conn: Conn, code_digest: bytes) -> UUID | None:
+    return await conn.fetchval(
+        "SELECT grant_id FROM authorization_code WHERE code_digest = $1 AND used_at IS NOT NULL", code_digest
+    )
+
+
+# -- grants ------------------------------------------------------------------------
+
+async def grant_for_update(conn: asyncpg.Connection, grant_id: UUID) -> asyncpg.Record | None:
+    """The grant, locked: every change to a grant and its tokens locks the grant first."""
+    return await conn.fetchrow("SELECT * FROM oauth_grant WHERE id = $1 FOR UPDATE", grant_id)
+
+
+async def grant_by_id(conn: Conn, grant_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM oauth_grant WHERE id = $1", grant_id)
+
+
+async def use_grant(conn: Conn, grant_id: UUID, *, now: datetime, dpop_jkt: str | None) -> None:
+    """Record a use (for the idle limit) and bind the grant to the DPoP key it was first used with."""
+    await conn.execute(
+        "UPDATE oauth_grant SET last_used_at = $2, dpop_jkt = COALESCE(dpop_jkt, $3) WHERE id = $1",
+        grant_id, now, dpop_jkt,
+    )
+
+
+async def revoke_grant(conn: asyncpg.Connection, grant_id: UUID, *, now: datetime, reason: str) -> bool:
+    """Revoke the grant and every token issued from it; tell every process (delivered at commit).
+
+    False when it was revoked already."""
+    async with conn.transaction():
+        revoked = await conn.fetchval(
+            """UPDATE oauth_grant SET revoked_at = $2, revoked_reason = $3
+               WHERE id = $1 AND revoked_at IS NULL RETURNING true""",
+            grant_id, now, reason,
+        )
+        if not revoked:
+            return False
+        await conn.execute("UPDATE refresh_token SET revoked_at = $2 WHERE grant_id = $1 AND revoked_at IS NULL", grant_id, now)
+        await conn.execute("UPDATE access_token SET revoked_at = $2 WHERE grant_id = $1 AND revoked_at IS NULL", grant_id, now)
+        await conn.execute("SELECT pg_notify($1, $2)", REVOCATION_CHANNEL, f"grant:{grant_id}")
+    return True
+
+
+async def live_grants_of_account(conn: asyncpg.Connection, account_id: int) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT id FROM oauth_grant WHERE account_id = $1 AND revoked_at IS NULL ORDER BY id FOR UPDATE", account_id
+    )
+    return [row["id"] for row in rows]
+
+
+# -- refresh tokens ----------------------------------------------------------------
+
+async def insert_refresh_token(conn: Conn, token_digest: bytes, grant_id: UUID, now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO refresh_token (token_digest, grant_id, issued_at) VALUES ($1, $2, $3)", token_digest, grant_id, now
+    )
+
+
+async def grant_of_refresh_token(conn: Conn, token_digest: bytes) -> UUID | None:
+    return await conn.fetchval("SELECT grant_id FROM refresh_token WHERE token_digest = $1", token_digest)
+
+
+async def refresh_token_for_update(conn: asyncpg.Connection, token_digest: bytes) -> asyncpg.Record | None:
+    """Lock the token (after its grant: see grant_for_update)."""
+    return await conn.fetchrow("SELECT * FROM refresh_token WHERE token_digest = $1 FOR UPDATE", token_digest)
+
+
+async def refresh_token_with_grant(conn: Conn, token_digest: bytes) -> asyncpg.Record | None:
+    """For introspection: the token's state and its grant, unlocked."""
+    return await conn.fetchrow(
+        """SELECT rt.rotated_at, rt.revoked_at AS token_revoked_at, rt.issued_at AS token_issued_at, g.*
+           FROM refresh_token rt JOIN oauth_grant g ON g.id = rt.grant_id WHERE rt.token_digest = $1""",
+        token_digest,
+    )
+
+
+async def rotate_refresh_token(conn: Conn, token_digest: bytes, now: datetime) -> None:
+    await conn.execute("UPDATE refresh_token SET rotated_at = $2 WHERE token_digest = $1", token_digest, now)
+
+
+# -- access tokens -----------------------------------------------------------------
+
+async def record_access_token(conn: Conn, jti: str, grant_id: UUID, *, issued_at: datetime, expires_at: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
+        jti, grant_id, issued_at, expires_at,
+    )
+
+
+async def revoke_access_token(conn: asyncpg.Connection, jti: str, *, now: datetime) -> bool:
+    """Revoke one access token and tell every process; False when unknown or revoked already."""
+    async with conn.transaction():
+        revoked = await conn.fetchval(
+            "UPDATE access_token SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL RETURNING true", jti, now
+        )
+        if revoked:
+            await conn.execute("SELECT pg_notify($1, $2)", REVOCATION_CHANNEL, f"jti:{jti}")
+    return bool(revoked)
+
+
+# -- what the revocation set loads -----------------------------------------------------
+
+async def revoked_grants_with_live_tokens(conn: Conn, now: datetime) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT DISTINCT grant_id FROM access_token WHERE revoked_at IS NOT NULL AND expires_at > $1", now
+    )
+    return [row["grant_id"] for row in rows]
+
+
+async def revoked_live_access_tokens(conn: Conn, now: datetime) -> list[str]:
+    rows = await conn.fetch("SELECT jti FROM access_token WHERE revoked_at IS NOT NULL AND expires_at > $1", now)
+    return [row["jti"] for row in rows]

@@ -8,6 +8,7 @@ from starlette.routing import Route
 from server.oauth.client_keys import ClientKeys
 from server.oauth.jwt_tokens import load_signing_keys
 from server.oauth.metadata import DISCOVERY_PATH, jwks_document, metadata_document
+from server.oauth.token import token
 from server.runtime import Runtime
 
 
@@ -21,4 +22,5 @@ async def startup(runtime: Runtime) -> None:
 routes = [
     Route(DISCOVERY_PATH, metadata_document, methods=["GET"]),
     Route("/jwks", jwks_document, methods=["GET"]),
+    Route("/token", token, methods=["POST"]),
 ]
