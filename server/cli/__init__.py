@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from server.cli import serve
+from server.cli import clients, customers, demo, serve, staff
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,3 +18,7 @@ def main() -> None:
 
 main.add_command(serve.serve)
 main.add_command(serve.migrate_command)
+main.add_command(demo.seed_demo)
+main.add_command(customers.customers)
+main.add_command(clients.clients_group)
+main.add_command(staff.staff_group)

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import asyncpg
 
 
 async def get_client(conn: asyncpg.Connection | asyncpg.Pool, client_id: str) -> asyncpg.Record | None:
     """An enabled client, or None."""
     return await conn.fetchrow("SELECT * FROM oauth_client WHERE client_id = $1 AND disabled_at IS NULL", client_id)
+
+
+async def insert_client(
+    conn: asyncpg.Connection | asyncpg.Pool, *, client_id: str, kind: str, name: str, operator: str, profile: str,
+    auth_method: str, secret_digest: bytes | None, jwks: dict[str, Any] | None, jwks_uri: str | None,
+    redirect_uris: list[str], scopes: list[str], require_par: bool, require_dpop: bool, created_at: datetime,
+) -> bool:
+    """Register a client; False (and nothing changed) when the client_id is taken."""
+    written = await conn.fetchval(
+        """INSERT INTO oauth_client (client_id, kind, name, operator, profile, auth_method, secret_digest, jwks,
+                                     jwks_uri, redirect_uris, scopes, require_par, require_dpop, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+           ON CONFLICT (client_id) DO NOTHING
+           RETURNING true""",
+        client_id, kind, name, operator, profile, auth_method, secret_digest, jwks, jwks_uri,
+        redirect_uris, scopes, require_par, require_dpop, created_at,
+    )
+    return bool(written)
