@@ -1,3 +1,39 @@
-"""The staff console."""
+"""The staff console: one module per screen, the JSON API, and the console's stylesheet."""
 
-routes: list = []
+from __future__ import annotations
+
+from functools import cache
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.staff import account, api, login
+from server.web.templates import TEMPLATES_DIR
+
+_STYLESHEET = TEMPLATES_DIR / "staff" / "staff.css"
+
+
+@cache
+def _stylesheet() -> bytes:
+    return _STYLESHEET.read_bytes()
+
+
+async def stylesheet(request: Request) -> Response:
+    return Response(
+        _stylesheet(), media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/staff/accounts", status_code=303)
+
+
+routes = [
+    Route("/staff", home, methods=["GET"]),
+    Route("/staff/assets/staff.css", stylesheet, methods=["GET"]),
+    *login.routes,
+    *account.routes,
+    *api.routes,
+]

@@ -1,0 +1,155 @@
+"""The account screen: why a customer cannot link their app, at a glance.
+
+GET /staff/accounts (search by branch, type, number) and
+GET /staff/accounts/{branch}-{type}-{number}: the identity and PIN locks with
+today's failures and when each lifts, the recent operation log in words, the
+apps linked, and the account's status (moved: where to).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.db import locks, oplog, staff_console
+from server.runtime import Runtime
+from server.staff import render, sessions
+from server.staff.events import log_line
+from server.staff.guard import page
+from server.staff.permissions import Permission, Role, StaffMember
+from server.staff.scope import AccountKey, parse_account_key, visible_account
+from server.web.database import connection
+from server.web.i18n import N_
+
+LOG_LINES = 30
+_ACCOUNT_TYPES = {1: "普通", 4: "貯蓄"}
+# What the screen says after an action redirected back to it (?done=...).
+DONE_MESSAGES = {
+    "identity": N_("The identity lock was lifted. The customer can try again now."),
+    "pin": N_("The PIN lock was lifted. The customer can try again now."),
+    "none": N_("There was no lock to lift: it had already lifted."),
+    "revoked": N_("The app link was ended. The app can no longer use this account."),
+}
+
+
+def account_key(account: asyncpg.Record) -> AccountKey:
+    return AccountKey(account["branch_code"], account["account_type"], account["account_number"])
+
+
+def summary(account: asyncpg.Record, staff: StaffMember) -> dict[str, Any]:
+    moved_to = parse_account_key(account["moved_to"] or "")
+    return {
+        "key": str(account_key(account)),
+        "branch_code": account["branch_code"],
+        "account_type": account["account_type"],
+        "account_type_name": _ACCOUNT_TYPES.get(account["account_type"]),
+        "account_number": account["account_number"],
+        "name_kana": account["name_kana"],
+        "cash_card": account["cash_card"],
+        "status": account["status"],
+        "moved_to": str(moved_to) if moved_to else None,
+        "moved_to_visible": bool(moved_to) and staff.sees_branch(moved_to.branch_code),
+    }
+
+
+async def lock_report(conn: asyncpg.Connection, runtime: Runtime, account_id: int) -> dict[str, Any]:
+    """The contract §8 shape, as ``renkei locks show`` and the customer screens see it."""
+    return await locks.lock_state(conn, account_id, runtime.clock.now())
+
+
+async def apps_report(conn: asyncpg.Connection, runtime: Runtime, account_id: int) -> list[dict[str, Any]]:
+    now = runtime.clock.now()
+    idle = timedelta(days=runtime.settings.policy.grant_idle_days)
+    rows = await staff_console.linked_apps(conn, account_id, now, unused_since=now - idle)
+    return [_app(row, idle) for row in rows]
+
+
+def _app(row: asyncpg.Record, idle: timedelta) -> dict[str, Any]:
+    ends: datetime = min(row["expires_at"], row["last_used_at"] + idle)
+    return {
+        "grant_id": str(row["id"]),
+        "client_id": row["client_id"],
+        "client_name": row["client_name"],
+        "operator": row["operator"],
+        "scopes": list(row["scopes"]),
+        "since": render.iso(row["authenticated_at"]),
+        "last_used": render.iso(row["last_used_at"]),
+        "expires": render.iso(ends),
+    }
+
+
+async def log_report(conn: asyncpg.Connection, request: Request, account_id: int) -> list[dict[str, Any]]:
+    rows = await oplog.recent_for_account(conn, account_id, LOG_LINES)
+    lang, _ = render.lang_of(request), render.gettext_of(request)
+    return [log_line(row, lang, _) for row in rows]
+
+
+async def account_page(
+    request: Request, staff: StaffMember, conn: asyncpg.Connection, account: asyncpg.Record, *,
+    status: int = 200, **context: Any,
+) -> Response:
+    """The account screen; unlock and revoke come back here with a message or a field error."""
+    runtime = sessions.runtime_of(request)
+    _ = render.gettext_of(request)
+    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
+    context.setdefault("message", _(done) if done else None)
+    context.setdefault("field_errors", {})
+    context.setdefault("reasons_entered", {})
+    return render.page(
+        request, "account.html", staff=staff, status=status,
+        title=_("Account %(key)s", key=str(account_key(account))),
+        account=summary(account, staff),
+        locks=await lock_report(conn, runtime, account["id"]) if staff.can(Permission.ACCOUNT_LOCK_READ) else None,
+        limits={"identity": runtime.settings.policy.identity_failures_before_lock,
+                "pin": runtime.settings.policy.pin_failures_before_lock},
+        apps=await apps_report(conn, runtime, account["id"]) if staff.can(Permission.GRANT_READ) else None,
+        log=await log_report(conn, request, account["id"]),
+        scope_text=lambda scope: scope,
+        **context,
+    )
+
+
+def not_found(request: Request, staff: StaffMember) -> Response:
+    """The same answer for an account that does not exist and one of another branch."""
+    _ = render.gettext_of(request)
+    return render.problem(request, staff=staff, status=404, title=_("Account not found"),
+                          text=_("There is no account with this branch, type and number that you can see."))
+
+
+@page(Permission.ACCOUNT_READ)
+async def show_account(request: Request, staff: StaffMember) -> Response:
+    async with connection(sessions.runtime_of(request)) as conn:
+        account = await visible_account(conn, staff, request.path_params["key"])
+        if account is None:
+            return not_found(request, staff)
+        return await account_page(request, staff, conn, account)
+
+
+@page(Permission.ACCOUNT_READ)
+async def search(request: Request, staff: StaffMember) -> Response:
+    """The search form; a complete query goes straight to the account's screen."""
+    _ = render.gettext_of(request)
+    query = {name: request.query_params.get(name, "")[:32] for name in ("branch_code", "account_type", "account_number")}
+    if not any(query.values()):
+        query["branch_code"] = "" if staff.role == Role.HQ else staff.branch_code
+        return render.page(request, "search.html", staff=staff, title=_("Find a customer's account"), query=query)
+    key = parse_account_key("-".join(query.values()))
+    if key is not None:
+        async with connection(sessions.runtime_of(request)) as conn:
+            if await visible_account(conn, staff, key) is not None:
+                return RedirectResponse(f"/staff/accounts/{key}", status_code=303)
+    error = _("No account you can see has this branch, type and number.") if key else _(
+        "Enter a 3-digit branch number, a 1-digit account type and a 7-digit account number.")
+    return render.page(request, "search.html", staff=staff, status=404 if key else 400,
+                       title=_("Find a customer's account"), query=query, error=error)
+
+
+routes = [
+    Route("/staff/accounts", search, methods=["GET"]),
+    Route("/staff/accounts/{key}", show_account, methods=["GET"]),
+]

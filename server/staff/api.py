@@ -1,0 +1,82 @@
+"""The console's JSON API under /staff/api/ (contract §8): the same reads and actions as the pages.
+
+Authenticated by the session cookie of ``POST /staff/login``; state-changing
+calls carry the session's CSRF token (``GET /staff/api/session``) in
+``X-CSRF-Token``. Another branch's account answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.staff import account, sessions
+from server.staff.guard import api, json_error, json_response
+from server.staff.permissions import Permission, StaffMember
+from server.staff.scope import visible_account
+from server.web.database import connection
+
+Report = Callable[[asyncpg.Connection, asyncpg.Record], Awaitable[Any]]
+
+
+@api(Permission.ACCOUNT_READ)
+async def session_info(request: Request, staff: StaffMember) -> Response:
+    """Who is signed in, what they may do, and the token for state-changing calls."""
+    return json_response({
+        "staff_id": staff.staff_id,
+        "branch_code": staff.branch_code,
+        "role": staff.role.value,
+        "permissions": sorted(p.value for p in staff.permissions),
+        "csrf_token": sessions.csrf_token(request),
+    })
+
+
+def account_not_found() -> Response:
+    return json_error(404, "not_found", "no such account")
+
+
+async def _about_account(request: Request, staff: StaffMember, report: Report) -> Response:
+    """``report`` on the account the URL names, or 404 when this clerk may not see it."""
+    async with connection(sessions.runtime_of(request)) as conn:
+        found = await visible_account(conn, staff, request.path_params["key"])
+        if found is None:
+            return account_not_found()
+        return json_response(await report(conn, found))
+
+
+@api(Permission.ACCOUNT_LOCK_READ)
+async def lock(request: Request, staff: StaffMember) -> Response:
+    """Exactly ``{"identity": {"locked", "until", "failures"}, "pin": {...}}``."""
+    runtime = sessions.runtime_of(request)
+    return await _about_account(request, staff, lambda conn, row: account.lock_report(conn, runtime, row["id"]))
+
+
+@api(Permission.ACCOUNT_READ)
+async def log(request: Request, staff: StaffMember) -> Response:
+    async def report(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str, Any]:
+        return {"account": str(account.account_key(row)), "log": await account.log_report(conn, request, row["id"])}
+
+    return await _about_account(request, staff, report)
+
+
+@api(Permission.GRANT_READ)
+async def grants(request: Request, staff: StaffMember) -> Response:
+    runtime = sessions.runtime_of(request)
+
+    async def report(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str, Any]:
+        return {"account": str(account.account_key(row)), "grants": await account.apps_report(conn, runtime, row["id"])}
+
+    return await _about_account(request, staff, report)
+
+
+routes = [
+    Route("/staff/api/session", session_info, methods=["GET"]),
+    Route("/staff/api/accounts/{key}/lock", lock, methods=["GET"]),
+    Route("/staff/api/accounts/{key}/log", log, methods=["GET"]),
+    Route("/staff/api/accounts/{key}/grants", grants, methods=["GET"]),
+]
