@@ -159,3 +159,12 @@ async def revoked_grants_with_live_tokens(conn: Conn, now: datetime) -> list[UUI
 async def revoked_live_access_tokens(conn: Conn, now: datetime) -> list[str]:
     rows = await conn.fetch("SELECT jti FROM access_token WHERE revoked_at IS NOT NULL AND expires_at > $1", now)
     return [row["jti"] for row in rows]
+
+
+async def account_of_grant(conn: Conn, grant_id: UUID) -> asyncpg.Record | None:
+    """The account a grant links (it never changes): branch_code, account_type, account_number."""
+    return await conn.fetchrow(
+        """SELECT a.branch_code, a.account_type, a.account_number
+           FROM oauth_grant g JOIN account a ON a.id = g.account_id WHERE g.id = $1""",
+        grant_id,
+    )

@@ -27,7 +27,8 @@ from starlette.requests import Request
 from server.db.clients import get_client
 from server.db.tokens import remember_once
 from server.hashing import token_digest
-from server.oauth.errors import InvalidClient, InvalidRequest
+from server.oauth.endpoint import read_form
+from server.oauth.errors import InvalidClient, InvalidRequest, OAuthError
 from server.oauth.signed_jwt import signed_by_any, unverified_parts
 from server.runtime import Runtime
 
@@ -38,6 +39,15 @@ _NO_SECRET = token_digest("no client has this secret")
 IAT_LEEWAY = timedelta(seconds=60)
 # Its jti is remembered until it expires, so its lifetime is bounded.
 MAX_ASSERTION_LIFETIME = timedelta(days=1)
+
+
+async def authenticated_form(request: Request, *, kind: str, refusal: OAuthError) -> tuple[dict[str, str], asyncpg.Record]:
+    """The form and the client that sent it; ``refusal`` when the client is not of ``kind``."""
+    form = await read_form(request)
+    client = await authenticate_client(request, form, request.app.state.runtime)
+    if client["kind"] != kind:
+        raise refusal
+    return form, client
 
 
 async def authenticate_client(request: Request, form: dict[str, str], runtime: Runtime) -> asyncpg.Record:

@@ -6,8 +6,13 @@ import httpx
 from starlette.routing import Route
 
 from server.oauth.client_keys import ClientKeys
+from server.oauth.grant_accounts import GrantAccounts
+from server.oauth.housekeeping import start_housekeeping
+from server.oauth.introspect import introspect
 from server.oauth.jwt_tokens import load_signing_keys
 from server.oauth.metadata import DISCOVERY_PATH, jwks_document, metadata_document
+from server.oauth.revocation import RevocationSet
+from server.oauth.revoke import revoke
 from server.oauth.token import token
 from server.runtime import Runtime
 
@@ -17,10 +22,18 @@ async def startup(runtime: Runtime) -> None:
     http = httpx.AsyncClient(headers={"User-Agent": "renkei"})
     runtime.exit_stack.push_async_callback(http.aclose)
     runtime.extras["client_keys"] = ClientKeys(http)
+    runtime.extras["grant_accounts"] = GrantAccounts(runtime.pool)
+    revocations = RevocationSet(runtime)
+    await revocations.start()
+    runtime.exit_stack.push_async_callback(revocations.close)
+    runtime.extras["revocations"] = revocations
+    await start_housekeeping(runtime)
 
 
 routes = [
     Route(DISCOVERY_PATH, metadata_document, methods=["GET"]),
     Route("/jwks", jwks_document, methods=["GET"]),
     Route("/token", token, methods=["POST"]),
+    Route("/introspect", introspect, methods=["POST"]),
+    Route("/revoke", revoke, methods=["POST"]),
 ]

@@ -11,9 +11,9 @@ from starlette.responses import Response
 
 from server.logs import get_logger
 from server.oauth.availability import refuse_during_maintenance
-from server.oauth.client_auth import authenticate_client
+from server.oauth.client_auth import authenticated_form
 from server.oauth.dpop import DpopProof, dpop_nonce, verify_dpop
-from server.oauth.endpoint import no_store_json, oauth_endpoint, read_form
+from server.oauth.endpoint import no_store_json, oauth_endpoint
 from server.oauth.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from server.oauth.grants import authorization_code, refresh_token
 from server.runtime import Runtime
@@ -30,11 +30,9 @@ GRANT_TYPES: dict[str, GrantType] = {
 @oauth_endpoint
 async def token(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    form = await read_form(request)
     refuse_during_maintenance(runtime, runtime.clock.now())
-    client = await authenticate_client(request, form, runtime)
-    if client["kind"] != "app":
-        raise UnauthorizedClient("resource servers cannot obtain tokens")
+    refusal = UnauthorizedClient("resource servers cannot obtain tokens")
+    form, client = await authenticated_form(request, kind="app", refusal=refusal)
     if "grant_type" not in form:
         raise InvalidRequest("grant_type is required")
     grant_type = GRANT_TYPES.get(form["grant_type"])
