@@ -7,6 +7,7 @@ calls carry the session's CSRF token (``GET /staff/api/session``) in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,12 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.staff import account, sessions
+from server.staff import account, sessions, unlock
 from server.staff.guard import api, json_error, json_response
 from server.staff.permissions import Permission, StaffMember
 from server.staff.scope import visible_account
 from server.web.database import connection
 
+MAX_BODY_BYTES = 8 * 1024
 Report = Callable[[asyncpg.Connection, asyncpg.Record], Awaitable[Any]]
 
 
@@ -74,9 +76,55 @@ async def grants(request: Request, staff: StaffMember) -> Response:
     return await _about_account(request, staff, report)
 
 
+class BadBody(ValueError):
+    pass
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request's JSON object (at most 8 KiB), or ``BadBody``."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise BadBody("send Content-Type: application/json")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise BadBody("the body is too large")
+    try:
+        value = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadBody("the body is not JSON") from None
+    if not isinstance(value, dict):
+        raise BadBody("the body must be a JSON object")
+    return value
+
+
+@api(Permission.ACCOUNT_LOCK_CLEAR)
+async def clear_lock(request: Request, staff: StaffMember) -> Response:
+    """``{"kind": "identity"|"pin", "reason": "..."}`` → ``{"lifted": bool, "lock": {...}}``."""
+    runtime = sessions.runtime_of(request)
+    try:
+        body = await read_json(request)
+        asked = unlock.read_unlock(_text(body.get("kind")), _text(body.get("reason")))
+    except BadBody as bad:
+        return json_error(400, "invalid_request", str(bad))
+    except unlock.UnlockRefused as refused:
+        return json_error(400, "invalid_request", refused.msgid)
+
+    async def report(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str, Any]:
+        lifted = await unlock.lift_lock(conn, request, staff, row, asked)
+        return {"lifted": lifted, "lock": await account.lock_report(conn, runtime, row["id"])}
+
+    return await _about_account(request, staff, report)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 routes = [
     Route("/staff/api/session", session_info, methods=["GET"]),
     Route("/staff/api/accounts/{key}/lock", lock, methods=["GET"]),
     Route("/staff/api/accounts/{key}/log", log, methods=["GET"]),
     Route("/staff/api/accounts/{key}/grants", grants, methods=["GET"]),
+    Route("/staff/api/accounts/{key}/lock/clear", clear_lock, methods=["POST"]),
 ]

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.staff import account, api, login
+from server.staff import account, api, login, unlock
 from server.web.templates import TEMPLATES_DIR
 
 _STYLESHEET = TEMPLATES_DIR / "staff" / "staff.css"
@@ -35,5 +35,6 @@ routes = [
     Route("/staff/assets/staff.css", stylesheet, methods=["GET"]),
     *login.routes,
     *account.routes,
+    *unlock.routes,
     *api.routes,
 ]
