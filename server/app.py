@@ -12,6 +12,7 @@ import ivr.routes
 import server.flow.routes
 import server.mail.routes
 import server.maintenance
+import server.metrics
 import server.oauth.routes
 import server.staff.routes
 from server import health
@@ -28,7 +29,8 @@ log = get_logger(__name__)
 
 # Each area of the server: its routes, and optionally `async def startup(runtime)`
 # for background work (listeners, senders) that lives as long as the process.
-AREAS = (server.maintenance, server.oauth.routes, server.flow.routes, ivr.routes, server.staff.routes, server.mail.routes)
+AREAS = (server.maintenance, server.oauth.routes, server.flow.routes, ivr.routes, server.staff.routes, server.mail.routes,
+         server.metrics)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_workers: int | None = None) -> Starlette:
@@ -57,7 +59,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_work
         routes.extend(area.routes)
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContextMiddleware), *middleware.middleware],
+        middleware=[Middleware(RequestContextMiddleware), Middleware(server.metrics.InFlightMiddleware), *middleware.middleware],
         exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )

@@ -13,6 +13,7 @@ from server.cli.common import cli_settings, with_database
 from server.db.migrate import migrate
 from server.db.pool import create_pool, database_url
 from server.logs import configure_logging
+from server.metrics import shared_between_workers
 
 
 @click.command()
@@ -44,7 +45,8 @@ def serve(host: str, port: int, workers: int) -> None:
                 await uvicorn.Server(config).serve()
             else:
                 # uvicorn's multiprocess supervisor is synchronous.
-                await asyncio.to_thread(_supervise, config)
+                with shared_between_workers(workers):
+                    await asyncio.to_thread(_supervise, config)
 
     asyncio.run(run())
 

@@ -32,6 +32,7 @@ import asyncpg
 from server.clock import Clock
 from server.db import outbox
 from server.logs import get_logger, mask_text
+from server.metrics import EMAILS
 from server.settings import MailSettings
 
 log = get_logger(__name__)
@@ -170,6 +171,7 @@ class OutboxSender:
                 raise _ServerTrouble from error
             return 0
         await outbox.mark_sent(self.pool, row["id"], self.clock.now())
+        EMAILS.labels(result="sent").inc()
         log.info("mail.sent", outbox_id=row["id"], attempts=row["attempts"] + 1)
         return 1
 
@@ -196,6 +198,7 @@ class OutboxSender:
         attempts = row["attempts"] + 1
         again = None if _permanently_refused(error) else retry_at(attempts, row["created_at"], now)
         await outbox.mark_failed(self.pool, row["id"], reason, again)
+        EMAILS.labels(result="gave_up" if again is None else "retry").inc()
         if again is None:
             log.error("mail.gave_up", outbox_id=row["id"], attempts=attempts, error=reason)
         else:

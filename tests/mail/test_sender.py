@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from server.clock import FrozenClock
 from server.mail import notice
@@ -15,6 +16,10 @@ from server.settings import Settings
 from tests.mail.conftest import SmtpServer, a_full_pass, eventually
 
 ADDRESS = "taro.yamada@example.jp"
+
+
+def emails_counted(result: str) -> float:
+    return REGISTRY.get_sample_value("renkei_emails_total", {"result": result}) or 0.0
 
 
 def with_smtp(settings: Settings, url: str) -> Settings:
@@ -41,6 +46,7 @@ async def test_a_queued_notice_is_delivered_promptly_readable_in_japanese(
 ) -> None:  # type: ignore[no-untyped-def]
     smtp_server.start()
     server = await start_server(with_smtp(settings, smtp_server.url))
+    sent_before = emails_counted("sent")
     await queue_notice(db, clock, settings)
     # Well inside the 3 s poll: the NOTIFY woke the sender.
     assert await eventually(lambda: all_sent(db), within=1.5)
@@ -54,6 +60,7 @@ async def test_a_queued_notice_is_delivered_promptly_readable_in_japanese(
     [row] = await outbox(db)
     assert row["sent_at"] == clock.now() and row["attempts"] == 0
     assert server.runtime.extras["mail_sender"].passes >= 1
+    assert emails_counted("sent") == sent_before + 1
 
 
 async def test_with_smtp_down_the_attempt_is_counted_and_retried_after_the_back_off_exactly_once(
@@ -85,7 +92,7 @@ async def test_after_a_day_of_failures_the_notice_is_given_up_and_an_error_logge
     start_server, settings: Settings, smtp_server: SmtpServer, db, clock: FrozenClock, log_lines: list[str]
 ) -> None:  # type: ignore[no-untyped-def]
     server = await start_server(with_smtp(settings, smtp_server.url))
-    queued_at = clock.now()
+    queued_at, retries_before, given_up_before = clock.now(), emails_counted("retry"), emails_counted("gave_up")
     await queue_notice(db, clock, settings)
     assert await eventually(lambda: db.fetchval("SELECT attempts = 1 FROM email_outbox"))
     clock.set(queued_at + GIVE_UP_AFTER - timedelta(seconds=10))
@@ -95,6 +102,7 @@ async def test_after_a_day_of_failures_the_notice_is_given_up_and_an_error_logge
     assert row["sent_at"] is None and row["next_attempt_at"] == datetime.max.replace(tzinfo=row["next_attempt_at"].tzinfo)
     gave_up = [json.loads(line) for line in log_lines if "mail.gave_up" in line]
     assert [(g["level"], g["outbox_id"], g["attempts"]) for g in gave_up] == [("error", row["id"], 2)]
+    assert (emails_counted("retry"), emails_counted("gave_up")) == (retries_before + 1, given_up_before + 1)
 
 
 async def test_a_recipient_refused_for_good_is_given_up_at_once_and_the_next_notice_still_goes(
