@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.staff import account, sessions, unlock
+from server.staff import account, maintenance, sessions, unlock
 from server.staff.guard import api, json_error, json_response
 from server.staff.permissions import Permission, StaffMember
 from server.staff.scope import visible_account
@@ -121,10 +121,48 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@api(Permission.MAINTENANCE_READ)
+async def maintenance_windows(request: Request, staff: StaffMember) -> Response:
+    async with connection(sessions.runtime_of(request)) as conn:
+        return json_response(await maintenance.overview(conn, request))
+
+
+@api(Permission.MAINTENANCE_WRITE)
+async def add_maintenance_window(request: Request, staff: StaffMember) -> Response:
+    """``{"starts_at", "ends_at", "reason"}`` (ISO 8601; without an offset: Japan time) → 201 the window."""
+    runtime = sessions.runtime_of(request)
+    try:
+        body = await read_json(request)
+        window = maintenance.read_window(
+            _text(body.get("starts_at")), _text(body.get("ends_at")), _text(body.get("reason")), runtime.clock.now()
+        )
+    except BadBody as bad:
+        return json_error(400, "invalid_request", str(bad))
+    except maintenance.WindowRefused as refused:
+        return json_error(400, "invalid_request", f"{refused.field}: {refused.msgid}")
+    async with connection(runtime) as conn:
+        row = await maintenance.add(conn, request, staff, window)
+    return json_response(maintenance.staff_window(row, runtime.clock.now()), 201)
+
+
+@api(Permission.MAINTENANCE_WRITE)
+async def cancel_maintenance_window(request: Request, staff: StaffMember) -> Response:
+    runtime = sessions.runtime_of(request)
+    window_id = request.path_params["window_id"]
+    async with connection(runtime) as conn:
+        row = await maintenance.cancel(conn, request, staff, window_id) if window_id < 2**63 else None
+    if row is None:
+        return json_error(404, "not_found", "no such window in force")
+    return json_response(maintenance.staff_window(row, runtime.clock.now()))
+
+
 routes = [
     Route("/staff/api/session", session_info, methods=["GET"]),
     Route("/staff/api/accounts/{key}/lock", lock, methods=["GET"]),
     Route("/staff/api/accounts/{key}/log", log, methods=["GET"]),
     Route("/staff/api/accounts/{key}/grants", grants, methods=["GET"]),
     Route("/staff/api/accounts/{key}/lock/clear", clear_lock, methods=["POST"]),
+    Route("/staff/api/maintenance-windows", maintenance_windows, methods=["GET"]),
+    Route("/staff/api/maintenance-windows", add_maintenance_window, methods=["POST"]),
+    Route("/staff/api/maintenance-windows/{window_id:int}/cancel", cancel_maintenance_window, methods=["POST"]),
 ]

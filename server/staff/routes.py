@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.staff import account, api, login, unlock
+from server.staff import account, api, login, maintenance, unlock
 from server.web.templates import TEMPLATES_DIR
 
 _STYLESHEET = TEMPLATES_DIR / "staff" / "staff.css"
@@ -36,5 +36,6 @@ routes = [
     *login.routes,
     *account.routes,
     *unlock.routes,
+    *maintenance.routes,
     *api.routes,
 ]
