@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from server.cli import clients, customers, demo, serve, staff
+from server.cli import simulate as simulate_cli
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +19,7 @@ def main() -> None:
 
 main.add_command(serve.serve)
 main.add_command(serve.migrate_command)
+main.add_command(simulate_cli.simulate_call_command)
 main.add_command(demo.seed_demo)
 main.add_command(customers.customers)
 main.add_command(clients.clients_group)
