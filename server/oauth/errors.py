@@ -19,6 +19,19 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class OAuthError(Exception):
     error: ClassVar[str] = "invalid_request"
     status_code: ClassVar[int] = 400
+    _by_code: ClassVar[dict[str, type[OAuthError]]] = {}
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        OAuthError._by_code.setdefault(cls.error, cls)
+
+    @staticmethod
+    def for_code(error: str, hint: str) -> OAuthError:
+        """The error of that wire code; codes without a class of ours become invalid_request."""
+        kind = OAuthError._by_code.get(error)
+        if kind is None or kind.__init__ is not OAuthError.__init__:
+            return InvalidRequest(f"{error}: {hint}")
+        return kind(hint)
 
     def __init__(self, hint: str, *, detail: str = "", headers: dict[str, str] | None = None) -> None:
         super().__init__(hint)
@@ -65,6 +78,12 @@ class UnsupportedGrantType(OAuthError):
 
 class InvalidScope(OAuthError):
     error = "invalid_scope"
+
+
+class UnsupportedResponseType(OAuthError):
+    """RFC 6749 §4.1.2.1, which RFC 9126 §2.3 lets /par answer with."""
+
+    error = "unsupported_response_type"
 
 
 class UnsupportedTokenType(OAuthError):

@@ -11,12 +11,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from server.oauth.scopes import SCOPE_DESCRIPTIONS
 from server.settings import Settings
 
 # Client assertions and DPoP proofs: the FAPI 2.0 algorithms (§5.4), no RSA PKCS#1 v1.5, no "none".
 ASYMMETRIC_ALGS = ["ES256", "PS256", "EdDSA"]
 CLIENT_AUTH_METHODS = ["client_secret_basic", "private_key_jwt"]
-SCOPES_SUPPORTED = ["accounts:read", "transactions:read"]
 DISCOVERY_PATH = "/.well-known/oauth-authorization-server"
 
 
@@ -34,7 +34,7 @@ def authorization_server_metadata(settings: Settings) -> dict[str, Any]:
         "pushed_authorization_request_endpoint": url + "/par",
         # Required per client (FAPI 2.0 clients), not for every client (RFC 9126 §5).
         "require_pushed_authorization_requests": False,
-        "scopes_supported": SCOPES_SUPPORTED,
+        "scopes_supported": list(SCOPE_DESCRIPTIONS),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],

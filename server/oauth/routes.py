@@ -11,6 +11,7 @@ from server.oauth.housekeeping import start_housekeeping
 from server.oauth.introspect import introspect
 from server.oauth.jwt_tokens import load_signing_keys
 from server.oauth.metadata import DISCOVERY_PATH, jwks_document, metadata_document
+from server.oauth.par import pushed_authorization_request
 from server.oauth.revocation import RevocationSet
 from server.oauth.revoke import revoke
 from server.oauth.token import token
@@ -33,6 +34,7 @@ async def startup(runtime: Runtime) -> None:
 routes = [
     Route(DISCOVERY_PATH, metadata_document, methods=["GET"]),
     Route("/jwks", jwks_document, methods=["GET"]),
+    Route("/par", pushed_authorization_request, methods=["POST"]),
     Route("/token", token, methods=["POST"]),
     Route("/introspect", introspect, methods=["POST"]),
     Route("/revoke", revoke, methods=["POST"]),

@@ -21,12 +21,22 @@ MAX_JWT_BYTES = 8 * 1024
 _BAD_INPUT = (JoseError, ValueError, TypeError, KeyError, UnicodeError, AttributeError)
 
 
+class _ClientJWSRegistry(jws.JWSRegistry):
+    # A DPoP header carries the client's public key: an RSA one is about 700 bytes,
+    # past joserfc's default limit of 512.
+    max_header_length = 2048
+
+
+def _registry(algorithms: list[str]) -> jws.JWSRegistry:
+    return _ClientJWSRegistry(algorithms=algorithms)
+
+
 def unverified_parts(value: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """Header and claims before any check, to learn who claims to have signed; None if malformed."""
     if not value or len(value) > MAX_JWT_BYTES or value.count(".") != 2:
         return None
     try:
-        compact = jws.extract_compact(value.encode("ascii"))
+        compact = jws.extract_compact(value.encode("ascii"), registry=_registry(ASYMMETRIC_ALGS))
         claims = json.loads(compact.payload)
     except _BAD_INPUT:
         return None
@@ -43,7 +53,7 @@ def verify_signature(value: str, key: Key, alg: str) -> bool:
         with warnings.catch_warnings():
             # joserfc flags "EdDSA" as superseded by "Ed25519" (RFC 9864); FAPI 2.0 still names it.
             warnings.simplefilter("ignore", SecurityWarning)
-            jws.deserialize_compact(value, key, algorithms=[alg])
+            jws.deserialize_compact(value, key, registry=_registry([alg]))
     except _BAD_INPUT:
         return False
     return True

@@ -124,7 +124,7 @@ async def add_code(db: asyncpg.Pool, app: App, *, account_id: int, now: datetime
 
 def client_assertion(app: App, *, audience: str | list[str], now: datetime, jti: str | None = None,
                      lifetime_seconds: int = 60, key: ECKey | None = None, **claims: Any) -> str:
-    body = {"iss": app.client_id, "sub": app.client_id, "aud": audience, "jti": jti or secrets.token_urlsafe(16),
+    body = {"iss": app.client_id, "sub": app.client_id, "aud": audience, "jti": secrets.token_urlsafe(16) if jti is None else jti,
             "iat": int(now.timestamp()), "exp": int(now.timestamp()) + lifetime_seconds, **claims}
     signer = key or app.key
     assert signer is not None
@@ -147,7 +147,7 @@ def dpop_proof(key: ECKey, method: str, url: str, now: datetime, *, jti: str | N
     if nonce is not None:
         claims["nonce"] = nonce
     header = {"typ": typ, "alg": alg, "jwk": jwk or key.as_dict(private=False)}
-    return jwt.encode(header, claims, key)
+    return jwt.encode(header, claims, key, algorithms=[alg])
 
 
 def key_set(*keys: ECKey) -> KeySet:
