@@ -33,7 +33,10 @@ def password_problem(password: str, env: str) -> str | None:
 
 
 def read_password() -> str:
-    """One line from stdin, without its line ending (spaces are part of the password)."""
+    """One line from stdin, without its line ending (spaces are part of the password);
+    typed at a terminal, it is not echoed."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
 
 
