@@ -18,11 +18,12 @@ from server.settings import BankSettings
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")  # fmt: skip
-# Light on purpose (the screen checks first): one @, no spaces or controls, a dotted domain.
-# Dots anywhere in the local part: older Japanese mobile addresses (taro..yamada.@...) are real.
+# Light on purpose, and never stricter than screen ② (the WHATWG rule of <input type=email>):
+# an address the screen took must not fail the grant's transaction here. Dots anywhere in
+# the local part: older Japanese mobile addresses (taro..yamada.@...) are real.
 _ADDRESS = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
-    r"@(?=.{4,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+    r"^(?=.{3,254}$)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 
