@@ -65,3 +65,8 @@ async def upsert_accounts(conn: asyncpg.Connection, rows: list[tuple], imported_
     )
     inserted = sum(1 for r in written if r["inserted"])
     return inserted, len(written) - inserted
+
+
+async def mark_moved(conn: asyncpg.Connection | asyncpg.Pool, account_id: int, moved_to: str) -> None:
+    """Record a 移管: the account now lives at ``moved_to`` (BBB-T-NNNNNNN)."""
+    await conn.execute("UPDATE account SET status = 'moved', moved_to = $2 WHERE id = $1", account_id, moved_to)
