@@ -3,10 +3,12 @@
 - ``client_secret_basic`` (RFC 6749 §2.3.1), for sandbox apps and resource
   servers: the secret's SHA-256 digest compared in constant time.
 - ``private_key_jwt`` (RFC 7523 §2.2, OIDC Core §9), for FAPI 2.0 apps: an
-  assertion signed by one of the client's keys, iss = sub = client_id, aud
-  naming us (the issuer, as FAPI 2.0 §5.3.2.1 asks; the token endpoint or the
-  endpoint it was sent to, as FAPI 2.0 and RFC 9126 §2 permit), not expired,
-  its jti used once.
+  assertion signed by one of the client's keys, iss = sub = client_id, not
+  expired, its jti used once, and ``aud`` exactly our issuer identifier as a
+  string (FAPI 2.0 final §5.3.2.1-8). Endpoint URLs and arrays are refused: an
+  assertion a client made for another server whose metadata named one of our
+  endpoint URLs would otherwise be accepted here (the "audience injection"
+  attack behind draft-ietf-oauth-rfc7523bis).
 
 Each client uses exactly the method it registered with, and one method per
 request (RFC 6749 §2.3).
@@ -62,7 +64,7 @@ async def authenticate_client(request: Request, form: dict[str, str], runtime: R
         client_id, secret = parse_basic(basic)
         client = await _by_secret(runtime.pool, client_id, secret)
     elif assertion:
-        client = await _by_assertion(request, form, runtime)
+        client = await _by_assertion(form, runtime)
     else:
         raise InvalidClient("client authentication is required")
     if form.get("client_id", client["client_id"]) != client["client_id"]:
@@ -94,7 +96,7 @@ async def _by_secret(pool: asyncpg.Pool, client_id: str, secret: str) -> asyncpg
     return client
 
 
-async def _by_assertion(request: Request, form: dict[str, str], runtime: Runtime) -> asyncpg.Record:
+async def _by_assertion(form: dict[str, str], runtime: Runtime) -> asyncpg.Record:
     if form.get("client_assertion_type") != JWT_BEARER:
         raise InvalidClient(f"client_assertion_type must be {JWT_BEARER}")
     assertion = form["client_assertion"]
@@ -110,26 +112,19 @@ async def _by_assertion(request: Request, form: dict[str, str], runtime: Runtime
     if key_set is None or not signed_by_any(assertion, key_set, header):
         raise InvalidClient("the client assertion's signature does not verify with the client's keys")
     now = runtime.clock.now()
-    check_assertion_claims(claims, client_id=client["client_id"], audiences=accepted_audiences(request, runtime), now=now)
+    check_assertion_claims(claims, client_id=client["client_id"], issuer=runtime.settings.issuer, now=now)
     expires = datetime.fromtimestamp(claims["exp"], now.tzinfo)
     if not await remember_once(runtime.pool, f"client_assertion:{client_id}:{claims['jti']}", seen_at=now, forget_after=expires):
         raise InvalidClient("the client assertion was already used (jti)")
     return client
 
 
-def accepted_audiences(request: Request, runtime: Runtime) -> set[str]:
-    base = runtime.settings.public_url
-    return {runtime.settings.issuer, base + "/token", base + request.url.path}
-
-
-def check_assertion_claims(claims: dict[str, Any], *, client_id: str, audiences: set[str], now: datetime) -> None:
-    """RFC 7523 §3 claim checks, on our clock."""
+def check_assertion_claims(claims: dict[str, Any], *, client_id: str, issuer: str, now: datetime) -> None:
+    """RFC 7523 §3 claim checks with FAPI 2.0's audience rule, on our clock."""
     if claims.get("iss") != client_id or claims.get("sub") != client_id:
         raise InvalidClient("the client assertion's iss and sub must both be the client_id")
-    aud = claims.get("aud")
-    named = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
-    if not any(isinstance(a, str) and a in audiences for a in named):
-        raise InvalidClient("the client assertion's aud must be the issuer identifier")
+    if claims.get("aud") != issuer:
+        raise InvalidClient(f"the client assertion's aud must be the issuer identifier {issuer} as a string")
     exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
     if not _number(exp) or exp <= now.timestamp():
         raise InvalidClient("the client assertion has expired or has no exp")
