@@ -1,0 +1,100 @@
+"""Named queries on flows: one customer's walk through the screens, bound to a cookie."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+
+async def insert_flow(
+    conn: Conn,
+    *,
+    flow_id: UUID,
+    cookie_digest: bytes,
+    client_id: str,
+    redirect_uri: str,
+    scopes: list[str],
+    state: str | None,
+    code_challenge: str,
+    dpop_jkt: str | None,
+    response_mode: str | None,
+    lang: str,
+    step: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        """INSERT INTO flow (id, cookie_digest, client_id, redirect_uri, scopes, state, code_challenge,
+                             code_challenge_method, dpop_jkt, response_mode, lang, step, created_at, last_seen_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'S256', $8, $9, $10, $11, $12, $12)""",
+        flow_id, cookie_digest, client_id, redirect_uri, scopes, state, code_challenge, dpop_jkt,
+        response_mode, lang, step, now,
+    )
+
+
+async def flow_by_cookie(conn: Conn, cookie_digest: bytes) -> asyncpg.Record | None:
+    """The flow (finished or not) with its app's name and operator."""
+    return await conn.fetchrow(
+        """SELECT f.*, c.name AS client_name, c.operator AS client_operator
+             FROM flow f JOIN oauth_client c USING (client_id)
+            WHERE f.cookie_digest = $1""",
+        cookie_digest,
+    )
+
+
+async def open_flow_for_update(conn: asyncpg.Connection, flow_id: UUID) -> asyncpg.Record | None:
+    """The unfinished flow, row-locked until the caller's transaction ends (consent)."""
+    return await conn.fetchrow("SELECT * FROM flow WHERE id = $1 AND finished_at IS NULL FOR UPDATE", flow_id)
+
+
+async def touch_flow(conn: Conn, flow_id: UUID, *, lang: str, now: datetime) -> None:
+    await conn.execute("UPDATE flow SET last_seen_at = $2, lang = $3 WHERE id = $1 AND finished_at IS NULL", flow_id, now, lang)
+
+
+async def set_step(conn: Conn, flow_id: UUID, step: str, *, now: datetime) -> None:
+    await conn.execute("UPDATE flow SET step = $2, last_seen_at = $3 WHERE id = $1 AND finished_at IS NULL", flow_id, step, now)
+
+
+async def choose_account(conn: Conn, flow_id: UUID, account_id: int, *, step: str, now: datetime) -> None:
+    """Screen ① passed: the flow is for this account from now on."""
+    await conn.execute(
+        "UPDATE flow SET account_id = $2, step = $3, last_seen_at = $4 WHERE id = $1 AND finished_at IS NULL",
+        flow_id, account_id, step, now,
+    )
+
+
+async def record_customer_details(conn: Conn, flow_id: UUID, *, name_kana: str, email: str, step: str, now: datetime) -> None:
+    """Screen ② passed: the kana name (for the operation log) and the notice address."""
+    await conn.execute(
+        """UPDATE flow SET name_kana = $2, email = $3, step = $4, last_seen_at = $5
+            WHERE id = $1 AND finished_at IS NULL""",
+        flow_id, name_kana, email, step, now,
+    )
+
+
+async def restart_flow(conn: Conn, flow_id: UUID, *, step: str, now: datetime) -> None:
+    """Back to screen ① with nothing chosen (the phone check expired)."""
+    await conn.execute(
+        """UPDATE flow SET step = $2, account_id = NULL, name_kana = NULL, email = NULL, last_seen_at = $3
+            WHERE id = $1 AND finished_at IS NULL""",
+        flow_id, step, now,
+    )
+
+
+async def finish_flow(conn: Conn, flow_id: UUID, outcome: str, *, now: datetime) -> bool:
+    """End the flow (approved, denied, failed or expired); False if it had already ended."""
+    ended = await conn.fetchval(
+        "UPDATE flow SET finished_at = $3, outcome = $2 WHERE id = $1 AND finished_at IS NULL RETURNING id",
+        flow_id, outcome, now,
+    )
+    return ended is not None
+
+
+async def shown_phone_check(conn: Conn, flow_id: UUID) -> asyncpg.Record | None:
+    """The newest phone check of the flow: the auth number screen ④ shows and its deadline."""
+    return await conn.fetchrow(
+        "SELECT id, auth_number, expires_at, state FROM phone_check WHERE flow_id = $1 ORDER BY id DESC LIMIT 1", flow_id
+    )

@@ -1,0 +1,39 @@
+"""One identity or PIN attempt: lock check, verification and failure count in one transaction.
+
+The day's failure row is row-locked before the lock check, so parallel attempts
+on one account queue behind each other: the failure that reaches the limit
+engages the lock, and every attempt after it, however close, finds the lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from server.db import locks
+from server.policy.locks import LockKind, tokyo_day
+from server.reasons import Reason
+
+
+@dataclass(frozen=True)
+class Attempt:
+    passed: bool
+    reason: Reason | None = None  # why not
+    stops_flow: bool = False      # a lock: nothing more today (B83, B84, B88)
+
+
+async def guarded_attempt(
+    conn: asyncpg.Connection, *, account_id: int, kind: LockKind, limit: int, now: datetime,
+    verify: Callable[[], Awaitable[bool]],
+) -> Attempt:
+    async with conn.transaction():
+        await locks.lock_todays_row(conn, account_id, kind, tokyo_day(now))
+        if await locks.active_lock(conn, account_id, now):
+            return Attempt(False, Reason.B84, stops_flow=True)
+        if await verify():
+            return Attempt(True)
+        outcome = await locks.record_failure(conn, account_id, kind, limit=limit, now=now)
+        return Attempt(False, outcome.reason, stops_flow=outcome.locked)

@@ -1,0 +1,107 @@
+"""Screen ④, 電話番号認証: the auth number, its countdown, 確定する, and the wait screen's event stream.
+
+確定する after the call matched → ⑤; before it → B86 (press again); after the
+deadline → B85 and the flow starts again from ① (a new attempt draws a new number).
+With JavaScript the page listens to /flow/phone/events and confirms by itself
+the moment the call matches, on whichever server process the call arrived.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+
+from starlette.responses import Response, StreamingResponse
+
+from ivr.checks import EXPIRED, MATCHED, NONE, WAITING, phone_check_status, status_of, wait_for_phone_check
+from ivr.simulate import simulate_call
+from server.clock import TOKYO
+from server.db import flows
+from server.flow import stages
+from server.flow.labels import dialling_form
+from server.flow.visit import Visit
+from server.reasons import Reason
+from server.runtime import Runtime
+from server.web.pages import Notice, notice_page
+
+# The event stream re-reads the check at least this often (and sends a keep-alive).
+WAIT_SLICE_SECONDS = 10.0
+
+
+async def show(visit: Visit) -> Response:
+    check = await flows.shown_phone_check(visit.conn, visit.flow["id"])
+    status = status_of(check["state"], check["expires_at"], visit.now) if check else NONE
+    if status in (EXPIRED, NONE):
+        return await _expired(visit)
+    return _page(visit, check)
+
+
+async def submit(visit: Visit, form: dict[str, str]) -> Response:
+    status = await phone_check_status(visit.conn, visit.flow["id"], visit.now)
+    if status == MATCHED:
+        await flows.set_step(visit.conn, visit.flow["id"], stages.after("call").name, now=visit.now)
+        await visit.log("success")
+        return visit.go_to(stages.after("call").name)
+    if status == WAITING:
+        await visit.log("info", reason=Reason.B86)
+        check = await flows.shown_phone_check(visit.conn, visit.flow["id"])
+        return _page(visit, check, reason=Reason.B86)
+    return await _expired(visit)
+
+
+def _page(visit: Visit, check, *, reason: Reason | None = None) -> Response:  # type: ignore[no-untyped-def]
+    expires_at = check["expires_at"].astimezone(TOKYO)
+    return visit.render(
+        "flow/call.html", status=200, reason=reason,
+        auth_number=check["auth_number"], auth_number_display=dialling_form(check["auth_number"]),
+        expires_at=expires_at.isoformat(), expires_at_display=expires_at.strftime("%H:%M:%S"),
+        seconds_left=max(0, math.ceil((expires_at - visit.now).total_seconds())),
+        simulate=not visit.settings.production,
+    )
+
+
+async def _expired(visit: Visit) -> Response:
+    """B85: the 120 s passed; back to ① (the old number is void, a new attempt draws another)."""
+    await flows.restart_flow(visit.conn, visit.flow["id"], step=stages.FIRST.name, now=visit.now)
+    await visit.log("failure", reason=Reason.B85)
+    return visit.render("reason.html", status=Reason.B85.status, reason=Reason.B85,
+                        next_url=stages.FIRST.path, reopens_at=None, request_id=None)
+
+
+async def events(visit: Visit) -> Response:
+    """Server-sent events: ``matched`` or ``expired``, then the stream closes.
+
+    The database connection is given back before streaming: waiting costs a
+    subscription to the wake-up hub, not a connection.
+    """
+    return StreamingResponse(
+        _event_stream(visit.runtime, visit.flow["id"]),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _event_stream(runtime: Runtime, flow_id) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    yield "retry: 3000\n\n"
+    while True:
+        status = await wait_for_phone_check(runtime, flow_id, WAIT_SLICE_SECONDS)
+        if status == MATCHED:
+            yield "event: matched\ndata: {}\n\n"
+            return
+        if status != WAITING:
+            yield "event: expired\ndata: {}\n\n"
+            return
+        yield ": waiting\n\n"
+
+
+async def simulate(visit: Visit, form: dict[str, str]) -> Response:
+    """Development only: a correctly signed Twilio webhook, from the first registered number."""
+    if visit.settings.production:
+        return notice_page(visit.request, Notice.NOT_FOUND, status=404, lang=visit.lang)
+    check = await flows.shown_phone_check(visit.conn, visit.flow["id"])
+    if check is not None:
+        account = await visit.account()
+        await simulate_call(visit.settings.public_url, visit.settings.ivr.twilio_auth_token,
+                            from_=account["phones"][0], to=check["auth_number"])
+        await visit.log("info", event="flow:call:simulated")
+    return visit.go_to("call")

@@ -1,0 +1,50 @@
+"""Screen ②, お客様情報入力: birth date (checked), kana name (logged only), e-mail (for the notice).
+
+A wrong birth date is B82; the failure that reaches the day's limit engages
+the identity lock (B83); an attempt on a locked account is B84.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from server.db import flows
+from server.flow import fields, stages
+from server.flow.attempts import guarded_attempt
+from server.flow.visit import Visit
+from server.policy.locks import LockKind
+
+
+async def _page(visit: Visit, **context):  # type: ignore[no-untyped-def]
+    return visit.render("flow/customer.html", account_label=await visit.account_label(), **context)
+
+
+async def show(visit: Visit) -> Response:
+    return await _page(visit)
+
+
+async def submit(visit: Visit, form: dict[str, str]) -> Response:
+    parsed = fields.parse_customer(form, visit.now.date())
+    kana = parsed.values.get("name_kana")
+    if not parsed.ok:
+        await visit.log("failure", name_kana=kana, detail={"invalid": sorted(parsed.errors)})
+        return await _page(visit, status=400, errors=parsed.errors, values=parsed.entered)
+    account = await visit.account()
+
+    async def birth_date_matches() -> bool:
+        return parsed.values["birth_date"] == account["birth_date"]
+
+    attempt = await guarded_attempt(
+        visit.conn, account_id=account["id"], kind=LockKind.IDENTITY,
+        limit=visit.settings.policy.identity_failures_before_lock, now=visit.now, verify=birth_date_matches,
+    )
+    if attempt.passed:
+        await flows.record_customer_details(visit.conn, visit.flow["id"], name_kana=kana, email=parsed.values["email"],
+                                            step=stages.after("customer").name, now=visit.now)
+        await visit.log("success", name_kana=kana)
+        return visit.go_to(stages.after("customer").name)
+    await visit.log("failure", reason=attempt.reason, name_kana=kana)
+    if attempt.stops_flow:
+        return await visit.stop(attempt.reason, log_it=False)
+    values = {k: v for k, v in parsed.entered.items() if k != "birth_date"}
+    return await _page(visit, status=attempt.reason.status, reason=attempt.reason, values=values)

@@ -1,0 +1,27 @@
+"""Screen ③, 電話番号の確認: the registered numbers, masked; going on draws an auth number."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ivr.checks import start_phone_check
+from server.db import flows
+from server.flow import stages
+from server.flow.labels import masked_phones
+from server.flow.visit import Visit
+
+
+async def show(visit: Visit) -> Response:
+    account = await visit.account()
+    return visit.render("flow/phone.html", phones=masked_phones(account["phones"]))
+
+
+async def submit(visit: Visit, form: dict[str, str]) -> Response:
+    account = await visit.account()
+    check = await start_phone_check(
+        visit.conn, flow_id=visit.flow["id"], account_id=account["id"], caller_phones=list(account["phones"]),
+        now=visit.now, settings=visit.settings,
+    )
+    await flows.set_step(visit.conn, visit.flow["id"], stages.after("phone").name, now=visit.now)
+    await visit.log("success", detail={"phone_check_id": check.id})
+    return visit.go_to(stages.after("phone").name)

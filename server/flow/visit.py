@@ -1,0 +1,157 @@
+"""One request on one screen: the flow behind the cookie, checked before any handler runs.
+
+Every screen goes through ``open_visit``: a flow must exist, be unfinished and
+not idle too long; a POST must carry the flow's CSRF token; the screen must be
+one the stages table lets this customer see; and an account that is locked
+stops here, whatever the screen (B84).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from server.db import accounts, flows, locks, oplog
+from server.flow import stages
+from server.flow.labels import masked_account_label
+from server.flow.stages import STAGES, Stage
+from server.logs import get_logger
+from server.reasons import Reason
+from server.runtime import Runtime
+from server.web.cookies import flow_cookie_digest
+from server.web.csrf import csrf_token, csrf_token_valid
+from server.web.database import connection
+from server.web.forms import read_form
+from server.web.i18n import chosen_language
+from server.web.pages import Notice, notice_page
+from server.web.templates import gettext_for, render
+
+log = get_logger("renkei.flow")
+
+
+@dataclass
+class Visit:
+    request: Request
+    runtime: Runtime
+    conn: asyncpg.Connection
+    flow: asyncpg.Record
+    stage: Stage
+    lang: str
+    now: datetime
+    _account: asyncpg.Record | None = field(default=None, repr=False)
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        return self.runtime.settings
+
+    async def account(self) -> asyncpg.Record:
+        """The account chosen on screen ① (every screen after ① has one)."""
+        if self._account is None:
+            self._account = await accounts.account_by_id(self.conn, self.flow["account_id"])
+        return self._account
+
+    async def account_label(self) -> str:
+        """The flow's account as the screens show it: 001 普通 ***4567."""
+        return masked_account_label(await self.account(), gettext_for(self.lang))
+
+    def render(self, template: str, *, status: int = 200, reason: Reason | None = None,
+               form_action: Iterable[str] = (), **context: Any) -> HTMLResponse:
+        other = "en" if self.lang == "ja" else "ja"
+        context.setdefault("errors", {})
+        context.setdefault("values", {})
+        return render(
+            self.settings, template, lang=self.lang, status=status, form_action=form_action,
+            reason=reason.value if reason else None, csrf_token=csrf_token(self.settings.secrets.session_key, self.flow["id"]),
+            stages=STAGES, current=self.stage, step_number=stages.index(self.stage.name) + 1, app_name=self.flow["client_name"],
+            app_operator=self.flow["client_operator"], switch_lang_url=f"{self.stage.path}?lang={other}", **context,
+        )
+
+    def go_to(self, stage_name: str) -> RedirectResponse:
+        return RedirectResponse(stages.stage(stage_name).path, status_code=303)
+
+    async def log(self, outcome: str, *, reason: Reason | None = None, account: Any = ..., account_masked: str | None = None,
+                  event: str | None = None, name_kana: str | None = None, detail: dict[str, Any] | None = None) -> None:
+        """One line of the operation log for this attempt (and a masked line in the process log).
+
+        ``account`` defaults to the flow's account; screen ① passes what was typed instead.
+        """
+        if account is ...:
+            account = await self.account() if self.flow["account_id"] else None
+        if account is not None:
+            account_masked = oplog.mask_account(account["branch_code"], account["account_type"], account["account_number"])
+        event = event or f"flow:{self.stage.name}:{outcome}"
+        await oplog.append(self.conn, oplog.Entry(
+            at=self.now, event=event, outcome=outcome, reason_code=reason.value if reason else None,
+            account_id=account["id"] if account is not None else None, account_masked=account_masked,
+            name_kana=name_kana or self.flow["name_kana"], client_id=self.flow["client_id"], flow_id=self.flow["id"],
+            ip=self.request.client.host if self.request.client else None,
+            user_agent=self.request.headers.get("user-agent"), detail=detail or {},
+        ))
+        log.info("flow.attempt", event_name=event, reason_code=reason.value if reason else None, account=account_masked)
+
+    async def stop(self, reason: Reason, *, log_it: bool = True, **context: Any) -> HTMLResponse:
+        """End the flow on a reason that allows no retry today (B83, B84, B88)."""
+        await flows.finish_flow(self.conn, self.flow["id"], "failed", now=self.now)
+        if log_it:
+            await self.log("failure", reason=reason)
+        return self.render("reason.html", status=reason.status, reason=reason,
+                           next_url=None, reopens_at=None, request_id=None, **context)
+
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+def screen_endpoint(stage_name: str, *, show: Handler | None = None, submit: Handler | None = None) -> Callable[[Request], Awaitable[Response]]:
+    """The Starlette endpoint of one screen: open the visit, then ``show`` (GET) or ``submit`` (POST)."""
+    stage = stages.stage(stage_name)
+
+    async def endpoint(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        form = await read_form(request) if request.method == "POST" else None
+        async with connection(runtime) as conn:
+            visit = await open_visit(request, runtime, conn, stage, form)
+            if isinstance(visit, Response):
+                return visit
+            if form is None:
+                assert show is not None
+                return await show(visit)
+            assert submit is not None
+            return await submit(visit, form)
+
+    return endpoint
+
+
+async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connection, stage: Stage,
+                     form: dict[str, str] | None) -> Visit | Response:
+    now = runtime.clock.now()
+    digest = flow_cookie_digest(request)
+    flow = await flows.flow_by_cookie(conn, digest) if digest else None
+    if flow is None:
+        return notice_page(request, Notice.NO_FLOW, status=400)
+    lang = chosen_language(request.query_params.get("lang")) or flow["lang"]
+    if flow["finished_at"] is not None:
+        notice = Notice.FLOW_EXPIRED if flow["outcome"] == "expired" else Notice.FLOW_FINISHED
+        return notice_page(request, notice, status=410, lang=lang)
+    visit = Visit(request, runtime, conn, flow, stage, lang, now)
+    if now - flow["last_seen_at"] > timedelta(seconds=runtime.settings.policy.flow_idle_seconds):
+        await flows.finish_flow(conn, flow["id"], "expired", now=now)
+        await visit.log("info", event="flow:expired")
+        return notice_page(request, Notice.FLOW_EXPIRED, status=410, lang=lang)
+    if form is not None and not csrf_token_valid(runtime.settings.secrets.session_key, flow["id"], form.get("csrf_token")):
+        await visit.log("failure", detail={"problem": "csrf"})
+        return notice_page(request, Notice.BAD_FORM, status=403, lang=lang)
+    if not stages.may_visit(flow["step"], stage.name):
+        if form is not None:
+            await visit.log("info", detail={"problem": "out of order", "step": flow["step"]})
+        return visit.go_to(flow["step"])
+    await flows.touch_flow(conn, flow["id"], lang=lang, now=now)
+    if flow["account_id"] is not None and stage.name != stages.FIRST.name:
+        if await locks.active_lock(conn, flow["account_id"], now):
+            return await visit.stop(Reason.B84)
+    return visit

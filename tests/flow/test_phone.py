@@ -1,0 +1,130 @@
+"""Screens ③ and ④: the registered numbers masked, the auth number, 確定する, the 120 s and the event stream."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+
+import httpx
+
+from tests.conftest import build_test_settings
+from tests.flow.walk import Customer, auth_number_of, create_account, create_client, csrf_of, reason_of
+
+
+async def _at_call(customer: Customer, account) -> None:  # type: ignore[no-untyped-def]
+    await customer.start()
+    await customer.through_identity(account)
+    await customer.post("/flow/phone")
+
+
+async def test_screen_three_shows_every_registered_number_masked(customer: Customer, db, settings):
+    hanako = await create_account(db, settings, account_type=4, account_number="7654321", birth_date="1975-12-31",
+                                  pin="4321", phones=("+81524510000", "+818022223333"))
+    await customer.start()
+    await customer.through_identity(hanako)
+    phones = customer.page.split('<ul class="phones">')[1].split("</ul>")[0]
+    assert "052-***-0000" in phones and "080-****-3333" in phones
+    assert "2222" not in customer.page and "451-0000" not in customer.page
+
+
+async def test_screen_four_shows_the_auth_number_and_its_deadline(customer: Customer, taro, clock):
+    await _at_call(customer, taro)
+    number = auth_number_of(customer.page)
+    assert number in customer.settings.ivr.auth_numbers
+    deadline = (clock.now() + timedelta(seconds=120)).isoformat()
+    assert f'data-expires-at="{deadline}"' in customer.page
+    assert f'href="tel:{number}"' in customer.page and "050-0000-000" in customer.page
+    assert 'action="/flow/phone/simulate"' in customer.page  # development only
+
+
+async def test_confirm_before_the_call_is_b86_and_again_after_it_moves_on(customer: Customer, taro, clock):
+    await _at_call(customer, taro)
+    waiting = await customer.post("/flow/phone/call")
+    assert waiting.status_code == 200 and reason_of(customer.page) == "B86"
+    assert "認証中(認証着信待ち)" in customer.page
+    clock.advance(seconds=119)
+    await customer.call_in(taro.phones[0])
+    matched = await customer.post("/flow/phone/call")
+    assert matched.headers["location"] == "/flow/pin"
+
+
+async def test_a_call_from_a_number_that_is_not_registered_does_not_count(customer: Customer, taro):
+    await _at_call(customer, taro)
+    await customer.call_in("+817033334444")
+    await customer.post("/flow/phone/call")
+    assert reason_of(customer.page) == "B86"
+
+
+async def test_after_120_seconds_confirm_is_b85_and_the_customer_starts_again_with_a_new_number(customer: Customer, taro, clock, db):
+    await _at_call(customer, taro)
+    clock.advance(seconds=121)
+    await customer.call_in(taro.phones[0])  # too late: the call is void too
+    expired = await customer.post("/flow/phone/call")
+    assert expired.status_code == 410 and reason_of(customer.page) == "B85"
+    assert "電話番号認証の有効時間(120秒)を過ぎました。最初から操作してください。" in customer.page
+    assert 'href="/flow/account"' in customer.page
+    assert await db.fetchval("SELECT step FROM flow") == "account"
+    await customer.open("/flow/account")
+    await customer.through_identity(taro)
+    await customer.post("/flow/phone")
+    checks = await db.fetch("SELECT state FROM phone_check ORDER BY id")
+    assert [c["state"] for c in checks] == ["void", "open"]
+
+
+async def test_opening_screen_four_after_the_deadline_is_b85(customer: Customer, taro, clock):
+    await _at_call(customer, taro)
+    clock.advance(seconds=120)
+    response = await customer.http.get("/flow/phone/call")
+    assert reason_of(response.text) == "B85"
+
+
+async def test_the_event_stream_says_matched_the_moment_the_call_arrives(customer: Customer, taro):
+    await _at_call(customer, taro)
+    number = auth_number_of(customer.page)
+    async with customer.http.stream("GET", "/flow/phone/events") as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        assert events.headers["cache-control"] == "no-store"
+        lines = events.aiter_lines()
+        assert await anext(lines) == "retry: 3000"
+        await customer.call_in(taro.phones[0], number)
+        received = await asyncio.wait_for(_next_event(lines), timeout=5)
+    assert received == "matched"
+    response = await customer.post("/flow/phone/call")
+    assert response.headers["location"] == "/flow/pin"
+
+
+async def test_the_event_stream_says_expired_after_the_deadline(customer: Customer, taro, clock):
+    await _at_call(customer, taro)
+    clock.advance(seconds=121)
+    async with customer.http.stream("GET", "/flow/phone/events") as events:
+        received = await asyncio.wait_for(_next_event(events.aiter_lines()), timeout=5)
+    assert received == "expired"
+
+
+async def _next_event(lines) -> str:  # type: ignore[no-untyped-def]
+    async for line in lines:
+        if line.startswith("event: "):
+            return line.removeprefix("event: ")
+    raise AssertionError("the stream ended without an event")
+
+
+async def test_the_simulate_button_places_a_signed_call_in_development(customer: Customer, taro):
+    await _at_call(customer, taro)
+    simulated = await customer.post("/flow/phone/simulate")
+    assert simulated.headers["location"] == "/flow/phone/call"
+    response = await customer.post("/flow/phone/call")
+    assert response.headers["location"] == "/flow/pin"
+
+
+async def test_production_has_no_simulate_button(start_server, database_url, db):
+    server = await start_server(replace(build_test_settings(database_url), env="production"))
+    await create_client(db)
+    taro = await create_account(db, server.runtime.settings)
+    async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
+        customer = Customer(http, server.runtime.settings)
+        await _at_call(customer, taro)
+        assert "/flow/phone/simulate" not in customer.page
+        refused = await http.post("/flow/phone/simulate", data={"csrf_token": csrf_of(customer.page)})
+        assert refused.status_code == 404
+        assert await db.fetchval("SELECT state FROM phone_check") == "open"
