@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.db import locks, oplog, staff_console
+from server.oauth.scopes import describe as describe_scope
 from server.runtime import Runtime
 from server.staff import render, sessions
 from server.staff.events import log_line
@@ -96,10 +97,7 @@ async def account_page(
     """The account screen; unlock and revoke come back here with a message or a field error."""
     runtime = sessions.runtime_of(request)
     _ = render.gettext_of(request)
-    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    context.setdefault("message", _(done) if done else None)
-    context.setdefault("field_errors", {})
-    context.setdefault("reasons_entered", {})
+    render.after_action(request, DONE_MESSAGES, context, reasons_entered={})
     return render.page(
         request, "account.html", staff=staff, status=status,
         title=_("Account %(key)s", key=str(account_key(account))),
@@ -109,7 +107,7 @@ async def account_page(
                 "pin": runtime.settings.policy.pin_failures_before_lock},
         apps=await apps_report(conn, runtime, account["id"]) if staff.can(Permission.GRANT_READ) else None,
         log=await log_report(conn, request, account["id"]),
-        scope_text=lambda scope: scope,
+        scope_text=lambda scope: describe_scope(scope, _),
         **context,
     )
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.staff import account, maintenance, sessions, unlock
+from server.staff import account, maintenance, revoke, sessions, unlock
 from server.staff.guard import api, json_error, json_response
 from server.staff.permissions import Permission, StaffMember
 from server.staff.scope import visible_account
@@ -121,6 +121,17 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@api(Permission.GRANT_REVOKE)
+async def revoke_grant(request: Request, staff: StaffMember) -> Response:
+    """→ ``{"revoked": true}`` (ended now) or ``{"revoked": false}`` (it had ended already); 404 otherwise."""
+    async with connection(sessions.runtime_of(request)) as conn:
+        found = await visible_account(conn, staff, request.path_params["key"])
+        ended = await revoke.end_link(conn, request, staff, found, request.path_params["grant_id"]) if found else None
+    if ended is None:
+        return account_not_found()
+    return json_response({"revoked": ended})
+
+
 @api(Permission.MAINTENANCE_READ)
 async def maintenance_windows(request: Request, staff: StaffMember) -> Response:
     async with connection(sessions.runtime_of(request)) as conn:
@@ -162,6 +173,7 @@ routes = [
     Route("/staff/api/accounts/{key}/log", log, methods=["GET"]),
     Route("/staff/api/accounts/{key}/grants", grants, methods=["GET"]),
     Route("/staff/api/accounts/{key}/lock/clear", clear_lock, methods=["POST"]),
+    Route("/staff/api/accounts/{key}/grants/{grant_id}/revoke", revoke_grant, methods=["POST"]),
     Route("/staff/api/maintenance-windows", maintenance_windows, methods=["GET"]),
     Route("/staff/api/maintenance-windows", add_maintenance_window, methods=["POST"]),
     Route("/staff/api/maintenance-windows/{window_id:int}/cancel", cancel_maintenance_window, methods=["POST"]),

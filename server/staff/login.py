@@ -14,12 +14,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.db import oplog, staff_console
-from server.db.oplog import Entry
+from server.db import staff_console
 from server.hashing import new_token
 from server.logs import get_logger
 from server.runtime import Runtime
-from server.staff import render, sessions
+from server.staff import audit, render, sessions
 from server.staff.permissions import Role, StaffMember
 from server.web.forms import MalformedForm, read_form
 
@@ -105,11 +104,7 @@ async def _decoy_hash(runtime: Runtime) -> str:
 async def _record(request: Request, event: str, staff_id: str | None, detail: dict | None = None) -> None:
     runtime = sessions.runtime_of(request)
     outcome = "success" if event.endswith("success") else "failure"
-    await oplog.append(runtime.pool, Entry(
-        at=runtime.clock.now(), event=event, outcome=outcome, staff_id=staff_id,
-        ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent"),
-        detail=detail or {},
-    ))
+    await audit.record(runtime.pool, request, event, staff_id=staff_id, outcome=outcome, detail=detail or {})
     log.info(event.replace(":", "."), staff_id=staff_id, **(detail or {}))
 
 

@@ -18,10 +18,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.clock import TOKYO
-from server.db import maintenance_windows, oplog
-from server.db.oplog import Entry
+from server.db import maintenance_windows
 from server.logs import get_logger
-from server.staff import render, sessions
+from server.staff import audit, render, sessions
 from server.staff.guard import form_of, page
 from server.staff.permissions import Permission, StaffMember
 from server.web.database import connection
@@ -101,10 +100,7 @@ async def cancel(conn: asyncpg.Connection, request: Request, staff: StaffMember,
 async def _record(conn: asyncpg.Connection, request: Request, staff: StaffMember, event: str, row: asyncpg.Record) -> None:
     detail = {"window": row["id"], "starts_at": render.iso(row["starts_at"]), "ends_at": render.iso(row["ends_at"]),
               "reason": row["reason"]}
-    await oplog.append(conn, Entry(
-        at=sessions.runtime_of(request).clock.now(), event=event, outcome="success", staff_id=staff.staff_id,
-        ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent"), detail=detail,
-    ))
+    await audit.record(conn, request, event, staff_id=staff.staff_id, detail=detail)
     log.info(event.replace(":", "."), staff_id=staff.staff_id, window=row["id"])
 
 
@@ -139,10 +135,7 @@ async def overview(conn: asyncpg.Connection, request: Request) -> dict[str, Any]
 
 async def _page(request: Request, staff: StaffMember, *, status: int = 200, **context: Any) -> Response:
     _ = render.gettext_of(request)
-    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    context.setdefault("message", _(done) if done else None)
-    context.setdefault("field_errors", {})
-    context.setdefault("entered", {"starts_at": "", "ends_at": "", "reason": ""})
+    render.after_action(request, DONE_MESSAGES, context, entered={"starts_at": "", "ends_at": "", "reason": ""})
     async with connection(sessions.runtime_of(request)) as conn:
         data = await overview(conn, request)
     return render.page(request, "maintenance.html", staff=staff, status=status, title=_("Maintenance windows"),

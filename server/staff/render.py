@@ -7,7 +7,7 @@ needs them to fold, and neither needs the customer's header.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -82,6 +82,16 @@ def page(
     if chosen_language(request.query_params.get("lang")) and request.cookies.get(LANG_COOKIE) != lang:
         response.set_cookie(LANG_COOKIE, lang, path=sessions.COOKIE_PATH, httponly=True, samesite="strict")
     return response
+
+
+def after_action(request: Request, done_messages: Mapping[str, str], context: dict[str, Any], **defaults: Any) -> dict[str, Any]:
+    """A screen's context once an action redirected back: ``?done=`` becomes its message; no field errors yet."""
+    done = done_messages.get(request.query_params.get("done", ""))
+    context.setdefault("message", gettext_of(request)(done) if done else None)
+    context.setdefault("field_errors", {})
+    for name, value in defaults.items():
+        context.setdefault(name, value)
+    return context
 
 
 def problem(request: Request, *, staff: StaffMember | None, status: int, title: str, text: str) -> HTMLResponse:

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.staff import account, api, login, maintenance, unlock
+from server.staff import account, api, login, maintenance, revoke, staff_admin, unlock
 from server.web.templates import TEMPLATES_DIR
 
 _STYLESHEET = TEMPLATES_DIR / "staff" / "staff.css"
@@ -36,6 +36,8 @@ routes = [
     *login.routes,
     *account.routes,
     *unlock.routes,
+    *revoke.routes,
     *maintenance.routes,
+    *staff_admin.routes,
     *api.routes,
 ]

@@ -15,11 +15,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.db import locks, oplog
-from server.db.oplog import Entry, mask_account
+from server.db import locks
 from server.logs import get_logger
 from server.policy.locks import LockKind
-from server.staff import account, render, sessions
+from server.staff import account, audit, render, sessions
 from server.staff.guard import form_of, page
 from server.staff.permissions import Permission, StaffMember
 from server.staff.scope import visible_account
@@ -67,18 +66,14 @@ async def lift_lock(
     """Clear the lock and log it, in one transaction; False if there was no lock in force to lift."""
     runtime = sessions.runtime_of(request)
     now = runtime.clock.now()
+    account_fields = audit.account_fields(found)
     async with conn.transaction():
         lifted = await locks.clear_locks(conn, found["id"], [unlock.kind], cleared_by=staff.staff_id, now=now)
         if lifted:
-            await oplog.append(conn, Entry(
-                at=now, event="staff:lock:clear", outcome="success", account_id=found["id"],
-                account_masked=mask_account(found["branch_code"], found["account_type"], found["account_number"]),
-                staff_id=staff.staff_id, ip=request.client.host if request.client else None,
-                user_agent=request.headers.get("user-agent"),
-                detail={"kind": unlock.kind.value, "reason": unlock.reason},
-            ))
+            await audit.record(conn, request, "staff:lock:clear", staff_id=staff.staff_id,
+                               detail={"kind": unlock.kind.value, "reason": unlock.reason}, **account_fields)
     log.info("staff.lock.clear", staff_id=staff.staff_id, kind=unlock.kind.value, lifted=bool(lifted),
-             account=mask_account(found["branch_code"], found["account_type"], found["account_number"]))
+             account=account_fields["account_masked"])
     return bool(lifted)
 
 

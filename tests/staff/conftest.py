@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
@@ -121,3 +122,26 @@ def locked_account(add_account, db: asyncpg.Pool, clock) -> Callable[..., Awaita
         return account_id
 
     return lock
+
+
+@pytest.fixture
+def add_grant(db: asyncpg.Pool, clock) -> Callable[..., Awaitable[str]]:  # type: ignore[no-untyped-def]
+    """``await add_grant(account_id)``: the demo app linked to the account two days ago; the grant id."""
+    from server.db.grants import create_grant
+
+    async def add(account_id: int, scopes: tuple[str, ...] = ("accounts:read",)) -> str:
+        await db.execute(
+            """INSERT INTO oauth_client (client_id, kind, name, operator, profile, auth_method, redirect_uris, scopes,
+                                         require_par, require_dpop, created_at)
+               VALUES ('demo-fintech', 'app', 'デモ家計簿アプリ', 'デモフィンテック株式会社', 'sandbox',
+                       'client_secret_basic', '{http://127.0.0.1:8080/callback}', '{accounts:read,transactions:read}',
+                       false, false, $1)
+               ON CONFLICT (client_id) DO NOTHING""",
+            clock.now(),
+        )
+        async with db.acquire() as conn:
+            grant_id = await create_grant(conn, client_id="demo-fintech", account_id=account_id, scopes=list(scopes),
+                                          dpop_jkt=None, now=clock.now() - timedelta(days=2), max_days=90)
+        return str(grant_id)
+
+    return add

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from server.db import oplog
 from server.db.oplog import Entry
 from tests.staff.conftest import fail_identity
@@ -79,20 +77,8 @@ async def test_a_moved_account_shows_where_it_went(open_console, add_account):
     assert 'href="/staff/accounts/022-1-2222222"' not in page.text  # not this clerk's branch
 
 
-async def test_linked_apps_are_listed_with_when_they_were_linked_and_when_they_end(open_console, add_account, db, clock):
-    from server.db.grants import create_grant
-
-    account_id = await add_account("001-1-1234567")
-    await db.execute(
-        """INSERT INTO oauth_client (client_id, kind, name, operator, profile, auth_method, redirect_uris, scopes,
-                                     require_par, require_dpop, created_at)
-           VALUES ('demo-fintech', 'app', 'デモ家計簿アプリ', 'デモフィンテック株式会社', 'sandbox', 'client_secret_basic',
-                   '{http://127.0.0.1:8080/callback}', '{accounts:read,transactions:read}', false, false, $1)""",
-        clock.now(),
-    )
-    async with db.acquire() as conn:
-        await create_grant(conn, client_id="demo-fintech", account_id=account_id, scopes=["accounts:read"],
-                           dpop_jkt=None, now=clock.now() - timedelta(days=2), max_days=90)
+async def test_linked_apps_are_listed_with_when_they_were_linked_and_when_they_end(open_console, add_account, add_grant):
+    await add_grant(await add_account("001-1-1234567"))
     console = await open_console("branch001")
     body = (await console.http.get("/staff/api/accounts/001-1-1234567/grants")).json()
     [app] = body["grants"]
