@@ -10,11 +10,12 @@ each process may hold its own copy.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import KeySet
 
 from server.logs import get_logger
@@ -34,9 +35,12 @@ class _Cached:
 
 
 def import_public_keys(document: Any) -> KeySet | None:
+    """The key set, or None when it cannot be read or holds a key too weak for FAPI 2.0."""
     try:
-        return KeySet.import_key_set(document)
-    except (JoseError, ValueError, TypeError, KeyError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SecurityWarning)  # joserfc's warning about a short key
+            return KeySet.import_key_set(document)
+    except (JoseError, ValueError, TypeError, KeyError, SecurityWarning):
         return None
 
 

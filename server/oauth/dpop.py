@@ -18,25 +18,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import JWKRegistry, Key
 from starlette.requests import Request
 
 from server.db.tokens import remember_once
 from server.oauth.errors import InvalidDpopProof, UseDpopNonce
 from server.oauth.metadata import ASYMMETRIC_ALGS
-from server.oauth.signed_jwt import unverified_parts, verify_signature
+from server.oauth.signed_jwt import strong_enough, unverified_parts, verify_signature
 from server.runtime import Runtime
 
 PROOF_TYPE = "dpop+jwt"
 IAT_LEEWAY_SECONDS = 10
 NONCE_PERIOD_SECONDS = 300
 _PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
+WEAK_KEY = "the DPoP proof's key is weaker than FAPI 2.0 allows (RSA under 2048 bits, or EdDSA not on Ed25519)"
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def check_proof(value: str, *, method: str, url: str, now: datetime, access_toke
     if alg not in ASYMMETRIC_ALGS:
         raise InvalidDpopProof("the DPoP proof's alg must be one of " + ", ".join(ASYMMETRIC_ALGS))
     key = _public_key(header.get("jwk"))
+    if not strong_enough(key, alg):
+        raise InvalidDpopProof(WEAK_KEY)
     if not verify_signature(value, key, alg):
         raise InvalidDpopProof("the DPoP proof's signature does not verify with its jwk")
     _check_claims(claims, method=method, url=url, now=now, access_token=access_token)
@@ -77,7 +81,11 @@ def _public_key(jwk: Any) -> Key:
     if not isinstance(jwk, dict) or _PRIVATE_MEMBERS & jwk.keys() or jwk.get("kty") not in ("EC", "RSA", "OKP"):
         raise InvalidDpopProof("the DPoP proof's jwk must be a public EC, RSA or OKP key")
     try:
-        return JWKRegistry.import_key(jwk)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SecurityWarning)  # joserfc's warning about a short RSA key
+            return JWKRegistry.import_key(jwk)
+    except SecurityWarning:
+        raise InvalidDpopProof(WEAK_KEY) from None
     except (JoseError, ValueError, TypeError, KeyError):
         raise InvalidDpopProof("the DPoP proof's jwk cannot be read") from None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from joserfc import jws
 from joserfc.errors import JoseError, SecurityWarning
-from joserfc.jwk import Key, KeySet
+from joserfc.jwk import Key, KeySet, OKPKey, RSAKey
 
 from server.oauth.metadata import ASYMMETRIC_ALGS
 
@@ -45,9 +45,18 @@ def unverified_parts(value: str) -> tuple[dict[str, Any], dict[str, Any]] | None
     return compact.headers(), claims
 
 
+def strong_enough(key: Key, alg: str) -> bool:
+    """FAPI 2.0 §5.4.1: RSA keys of 2048 bits or more; EdDSA with Ed25519 only."""
+    if isinstance(key, RSAKey):
+        return key.public_key.key_size >= 2048
+    if alg == "EdDSA":
+        return isinstance(key, OKPKey) and key.curve_name == "Ed25519"
+    return True
+
+
 def verify_signature(value: str, key: Key, alg: str) -> bool:
-    """True when ``key`` signed ``value`` with ``alg``."""
-    if alg not in ASYMMETRIC_ALGS:
+    """True when ``key``, strong enough, signed ``value`` with ``alg``."""
+    if alg not in ASYMMETRIC_ALGS or not strong_enough(key, alg):
         return False
     try:
         with warnings.catch_warnings():

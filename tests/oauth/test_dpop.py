@@ -144,3 +144,18 @@ def test_a_proof_signed_with_rs256_is_refused(clock):
     proof = dpop_proof(key, "POST", "https://renkei.example.jp/token", clock.now(), alg="RS256")
     with pytest.raises(InvalidDpopProof, match="alg"):
         check_proof(proof, method="POST", url="https://renkei.example.jp/token", now=clock.now())
+
+
+@pytest.mark.parametrize("weak", ["RSA 1024", "Ed448"])
+def test_a_proof_made_with_a_key_weaker_than_fapi2_allows_is_refused(clock, weak):
+    import warnings
+
+    from joserfc.errors import SecurityWarning
+    from joserfc.jwk import OKPKey, RSAKey
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecurityWarning)  # joserfc warns about both keys: that is the point
+        key, alg = (RSAKey.generate_key(1024, private=True), "PS256") if weak == "RSA 1024" else (OKPKey.generate_key("Ed448", private=True), "EdDSA")
+        proof = dpop_proof(key, "POST", "https://renkei.example.jp/token", clock.now(), alg=alg)
+    with pytest.raises(InvalidDpopProof, match="weaker than FAPI 2.0 allows"):
+        check_proof(proof, method="POST", url="https://renkei.example.jp/token", now=clock.now())
