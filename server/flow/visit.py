@@ -22,6 +22,7 @@ from server.flow import stages
 from server.flow.labels import masked_account_label
 from server.flow.stages import STAGES, Stage
 from server.logs import get_logger
+from server.metrics import FLOW_STEPS
 from server.reasons import Reason
 from server.runtime import Runtime
 from server.web.cookies import flow_cookie_digest
@@ -93,6 +94,7 @@ class Visit:
             ip=self.request.client.host if self.request.client else None,
             user_agent=self.request.headers.get("user-agent"), detail=detail or {},
         ))
+        FLOW_STEPS.labels(step=self.stage.name, outcome=outcome, reason=reason.value if reason else "").inc()
         log.info("flow.attempt", event_name=event, reason_code=reason.value if reason else None, account=account_masked)
 
     async def stop(self, reason: Reason, *, log_it: bool = True, **context: Any) -> HTMLResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from server.clock import TOKYO
 from server.reasons import Reason
 from server.settings import Settings
 from server.web.i18n import translations
@@ -30,7 +32,16 @@ def environment(lang: str) -> Environment:
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["reason_message"] = lambda reason: Reason(reason).message(lang)
+    env.globals["tokyo_time"] = lambda moment: tokyo_time(moment, lang)
     return env
+
+
+def tokyo_time(moment: datetime, lang: str) -> str:
+    """A moment as a customer reads it, in Tokyo time: 2026年12月13日 07:00 / 2026-12-13 07:00."""
+    local = moment.astimezone(TOKYO)
+    if lang == "ja":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def gettext_for(lang: str):  # type: ignore[no-untyped-def]

@@ -19,3 +19,10 @@ async def test_a_customer_who_gets_everything_right_returns_to_the_app_with_a_co
     assert answer["iss"] == customer.settings.issuer
     row = await db.fetchrow("SELECT * FROM authorization_code WHERE code_digest = $1", token_digest(answer["code"]))
     assert row is not None and row["redirect_uri"] == REDIRECT_URI
+
+
+async def test_each_step_is_counted_for_monitoring(customer, taro):
+    await customer.start()
+    await customer.enter_account(taro, account_number="0000001")
+    metrics = await customer.http.get("/metrics")
+    assert 'renkei_flow_steps_total{outcome="failure",reason="B81",step="account"}' in metrics.text

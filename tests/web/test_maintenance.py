@@ -20,7 +20,7 @@ async def test_authorize_during_a_window_shows_s01_and_when_the_service_reopens(
     assert response.status_code == 503
     assert 'data-reason-code="S01"' in response.text
     assert "ただ今の時間はサービスを行っておりません。ご了承下さい。" in response.text
-    assert "2026-11-24 04:05" in response.text
+    assert "2026年11月24日 04:05" in response.text
     assert response.headers["retry-after"] == "180"
     assert "location" not in response.headers
 
