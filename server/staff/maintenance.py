@@ -21,6 +21,7 @@ from server.clock import TOKYO
 from server.db import maintenance_windows
 from server.logs import get_logger
 from server.staff import audit, render, sessions
+from server.staff.calendar_words import daily_labels, describe_labels, describe_rule
 from server.staff.guard import form_of, page
 from server.staff.permissions import Permission, StaffMember
 from server.web.database import connection
@@ -134,12 +135,19 @@ async def overview(conn: asyncpg.Connection, request: Request) -> dict[str, Any]
 
 
 async def _page(request: Request, staff: StaffMember, *, status: int = 200, **context: Any) -> Response:
-    _ = render.gettext_of(request)
+    runtime = sessions.runtime_of(request)
+    lang, _ = render.lang_of(request), render.gettext_of(request)
     render.after_action(request, DONE_MESSAGES, context, entered={"starts_at": "", "ends_at": "", "reason": ""})
-    async with connection(sessions.runtime_of(request)) as conn:
+    async with connection(runtime) as conn:
         data = await overview(conn, request)
+    rules = runtime.extras["maintenance"].rules
+    daily = daily_labels(rules)
+    closures = [w | {"words": describe_labels(w["labels"], rules, lang, _)}
+                for w in data["calendar"] if not set(w["labels"]) <= daily]
+    every_day = [describe_rule(rule, lang, _) for rule in rules if rule.label in daily]
     return render.page(request, "maintenance.html", staff=staff, status=status, title=_("Maintenance windows"),
-                       days=CALENDAR_DAYS, **data, **context)
+                       days=CALENDAR_DAYS, staff_windows=data["staff_windows"], closures=closures,
+                       every_day=every_day, **context)
 
 
 @page(Permission.MAINTENANCE_READ)
