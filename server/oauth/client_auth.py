@@ -31,7 +31,7 @@ from server.db.tokens import remember_once
 from server.hashing import token_digest
 from server.oauth.endpoint import read_form
 from server.oauth.errors import InvalidClient, InvalidRequest, OAuthError
-from server.oauth.signed_jwt import signed_by_any, unverified_parts
+from server.oauth.signed_jwt import is_time, signed_by_any, unverified_parts
 from server.runtime import Runtime
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -126,18 +126,14 @@ def check_assertion_claims(claims: dict[str, Any], *, client_id: str, issuer: st
     if claims.get("aud") != issuer:
         raise InvalidClient(f"the client assertion's aud must be the issuer identifier {issuer} as a string")
     exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
-    if not _number(exp) or exp <= now.timestamp():
+    if not is_time(exp) or exp <= now.timestamp():
         raise InvalidClient("the client assertion has expired or has no exp")
     if exp > (now + MAX_ASSERTION_LIFETIME).timestamp():
         raise InvalidClient("the client assertion lives too long (exp more than a day ahead)")
-    if (iat is not None and (not _number(iat) or iat > (now + IAT_LEEWAY).timestamp())) or (
-        nbf is not None and (not _number(nbf) or nbf > (now + IAT_LEEWAY).timestamp())
+    if (iat is not None and (not is_time(iat) or iat > (now + IAT_LEEWAY).timestamp())) or (
+        nbf is not None and (not is_time(nbf) or nbf > (now + IAT_LEEWAY).timestamp())
     ):
         raise InvalidClient("the client assertion is not valid yet (iat/nbf)")
     jti = claims.get("jti")
     if not isinstance(jti, str) or not 8 <= len(jti) <= 256:
         raise InvalidClient("the client assertion needs a jti of 8 to 256 characters")
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

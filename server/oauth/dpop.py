@@ -31,7 +31,7 @@ from starlette.requests import Request
 from server.db.tokens import remember_once
 from server.oauth.errors import InvalidDpopProof, UseDpopNonce
 from server.oauth.metadata import ASYMMETRIC_ALGS
-from server.oauth.signed_jwt import strong_enough, unverified_parts, verify_signature
+from server.oauth.signed_jwt import is_time, strong_enough, unverified_parts, verify_signature
 from server.runtime import Runtime
 
 PROOF_TYPE = "dpop+jwt"
@@ -98,7 +98,7 @@ def _check_claims(claims: dict[str, Any], *, method: str, url: str, now: datetim
         raise InvalidDpopProof(f"the DPoP proof's htm must be {method}")
     if not isinstance(claims.get("htu"), str) or normalise_htu(claims["htu"]) != normalise_htu(url):
         raise InvalidDpopProof(f"the DPoP proof's htu must be {url}")
-    if not isinstance(iat, (int, float)) or isinstance(iat, bool) or abs(iat - now.timestamp()) > IAT_LEEWAY_SECONDS:
+    if not is_time(iat) or abs(iat - now.timestamp()) > IAT_LEEWAY_SECONDS:
         raise InvalidDpopProof(f"the DPoP proof's iat must be within {IAT_LEEWAY_SECONDS} s of the server's time")
     if access_token is not None and claims.get("ath") != token_hash(access_token):
         raise InvalidDpopProof("the DPoP proof's ath does not match the access token")

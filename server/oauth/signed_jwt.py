@@ -8,6 +8,7 @@ public key be used as a shared secret).
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from typing import Any
 
@@ -29,6 +30,11 @@ class _ClientJWSRegistry(jws.JWSRegistry):
 
 def _registry(algorithms: list[str]) -> jws.JWSRegistry:
     return _ClientJWSRegistry(algorithms=algorithms)
+
+
+def is_time(value: Any) -> bool:
+    """A JSON number usable as a NumericDate (json.loads also reads NaN and Infinity)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def unverified_parts(value: str) -> tuple[dict[str, Any], dict[str, Any]] | None:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.logs import get_logger
+from server.metrics import TOKENS_ISSUED
 from server.oauth.availability import refuse_during_maintenance
 from server.oauth.client_auth import authenticated_form
 from server.oauth.dpop import DpopProof, dpop_nonce, verify_dpop
@@ -41,5 +42,6 @@ async def token(request: Request) -> Response:
     proof = await verify_dpop(request, runtime, required=client["require_dpop"])
     body = await grant_type(runtime, client, form, proof)
     log.info("token.issued", client_id=client["client_id"], grant_type=form["grant_type"], issued_as=body["token_type"])
+    TOKENS_ISSUED.labels(grant_type=form["grant_type"]).inc()
     headers = {"DPoP-Nonce": dpop_nonce(runtime.settings.secrets.session_key, runtime.clock.now())} if proof else {}
     return no_store_json(body, headers=headers)

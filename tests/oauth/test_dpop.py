@@ -159,3 +159,14 @@ def test_a_proof_made_with_a_key_weaker_than_fapi2_allows_is_refused(clock, weak
         proof = dpop_proof(key, "POST", "https://renkei.example.jp/token", clock.now(), alg=alg)
     with pytest.raises(InvalidDpopProof, match="weaker than FAPI 2.0 allows"):
         check_proof(proof, method="POST", url="https://renkei.example.jp/token", now=clock.now())
+
+
+@pytest.mark.parametrize("iat", [float("nan"), float("inf"), "1764000000", True], ids=["NaN", "Infinity", "a string", "a boolean"])
+def test_a_proof_whose_iat_is_not_a_time_is_refused_not_a_crash(clock, iat):
+    from joserfc import jwt
+
+    key = new_key()
+    claims = {"jti": "j" * 16, "htm": "POST", "htu": "https://renkei.example.jp/token", "iat": iat}
+    proof = jwt.encode({"typ": "dpop+jwt", "alg": "ES256", "jwk": key.as_dict(private=False)}, claims, key)
+    with pytest.raises(InvalidDpopProof, match="iat"):
+        check_proof(proof, method="POST", url="https://renkei.example.jp/token", now=clock.now())

@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime
 
 import pytest
+from prometheus_client import REGISTRY
 
 from server.clock import TOKYO
 from tests.oauth.factories import add_account, add_code, add_sandbox_app
@@ -22,17 +23,23 @@ async def tokens(client, db, clock):
     return app, code.grant_id, body
 
 
+def refreshes_counted() -> float:
+    return REGISTRY.get_sample_value("renkei_tokens_issued_total", {"grant_type": "refresh_token"}) or 0.0
+
+
 def refresh_form(refresh_token: str, **extra: str) -> dict[str, str]:
     return {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
 
 
 async def test_a_sandbox_refresh_token_rotates_and_the_new_one_works(client, tokens):
     app, _, first = tokens
+    refreshes = refreshes_counted()
     second = await client.post("/token", data=refresh_form(first["refresh_token"]), auth=app.basic)
     assert second.status_code == 200, second.text
     assert second.json()["refresh_token"] != first["refresh_token"]
     third = await client.post("/token", data=refresh_form(second.json()["refresh_token"]), auth=app.basic)
     assert third.status_code == 200
+    assert refreshes_counted() == refreshes + 2  # what /metrics shows
 
 
 async def test_a_reused_refresh_token_revokes_the_whole_grant(client, db, tokens):
