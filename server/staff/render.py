@@ -80,7 +80,8 @@ def page(
         **context,
     )
     if chosen_language(request.query_params.get("lang")) and request.cookies.get(LANG_COOKIE) != lang:
-        response.set_cookie(LANG_COOKIE, lang, path=sessions.COOKIE_PATH, httponly=True, samesite="strict")
+        response.set_cookie(LANG_COOKIE, lang, path=sessions.COOKIE_PATH, httponly=True, samesite="strict",
+                            secure=sessions.runtime_of(request).settings.secure_cookies)
     return response
 
 

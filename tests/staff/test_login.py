@@ -150,3 +150,15 @@ async def test_no_password_reaches_the_logs(client, add_staff, log_lines):
     text = "\n".join(log_lines)
     assert "wrong-secret-words" not in text and PASSWORD not in text
     assert any(json.loads(line).get("event") == "staff.login.success" for line in log_lines)
+
+
+async def test_a_clerk_who_chose_english_keeps_it_on_the_next_pages(open_console):
+    console = await open_console("branch001")
+    assert '<html lang="en">' in (await console.http.get("/staff/accounts?lang=en")).text
+    assert '<html lang="en">' in (await console.http.get("/staff/accounts")).text
+    assert "お客様の口座を検索" in (await console.http.get("/staff/accounts?lang=ja")).text
+
+
+async def test_english_is_chosen_when_the_browser_prefers_it(client):
+    page = await client.get("/staff/login", headers={"Accept-Language": "en-US,en;q=0.9,ja;q=0.5"})
+    assert '<html lang="en">' in page.text
