@@ -13,6 +13,7 @@ import click
 from server.db.migrate import migrate
 from server.db.pool import create_pool, database_url
 from server.logs import configure_logging
+from server.maintenance import calendar_rules_from_settings
 from server.settings import ConfigError, Settings, load_settings
 
 T = TypeVar("T")
@@ -21,6 +22,7 @@ T = TypeVar("T")
 def cli_settings() -> Settings:
     try:
         settings = load_settings()
+        calendar_rules_from_settings(settings)  # a bad [[maintenance.*]] table stops us here, named
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     configure_logging(json_lines=settings.production, level=logging.WARNING)

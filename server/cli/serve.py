@@ -11,7 +11,7 @@ import uvicorn
 
 from server.cli.common import cli_settings, with_database
 from server.db.migrate import migrate
-from server.db.pool import create_pool, database_url
+from server.db.pool import create_pool, resolved_database_url
 from server.logs import configure_logging
 from server.metrics import shared_between_workers
 
@@ -25,38 +25,23 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = cli_settings()
     configure_logging(json_lines=settings.production, level=logging.INFO)
 
-    async def prepare(url: str) -> None:
-        pool = await create_pool(url, min_size=1, max_size=1)
-        try:
-            async with pool.acquire() as conn:
-                await migrate(conn)
-        finally:
-            await pool.close()
-
-    async def run() -> None:
-        # The embedded server (if any) is owned by this parent process and
-        # outlives the workers; they reach it through DATABASE_URL.
-        async with database_url(settings) as url:
-            await prepare(url)
-            os.environ["DATABASE_URL"] = url
-            config = uvicorn.Config("server.asgi:app", host=host, port=port, workers=workers,
-                                    proxy_headers=True, log_config=None, server_header=False)
-            if workers == 1:
-                await uvicorn.Server(config).serve()
-            else:
-                # uvicorn's multiprocess supervisor is synchronous.
-                with shared_between_workers(workers):
-                    await asyncio.to_thread(_supervise, config)
-
-    asyncio.run(run())
+    # The embedded server (if any) belongs to this parent process and outlives
+    # the workers; they reach it through DATABASE_URL.
+    with resolved_database_url(settings) as url:
+        asyncio.run(_migrate(url))
+        os.environ["DATABASE_URL"] = url
+        with shared_between_workers(workers):
+            uvicorn.run("server.asgi:app", host=host, port=port, workers=workers,
+                        proxy_headers=True, log_config=None, server_header=False)
 
 
-def _supervise(config: uvicorn.Config) -> None:
-    from uvicorn.supervisors import Multiprocess
-
-    server = uvicorn.Server(config)
-    sock = config.bind_socket()
-    Multiprocess(config, target=server.run, sockets=[sock]).run()
+async def _migrate(url: str) -> None:
+    pool = await create_pool(url, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+    finally:
+        await pool.close()
 
 
 @click.command(name="migrate")

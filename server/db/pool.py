@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
 
@@ -29,8 +29,8 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
     )
 
 
-@asynccontextmanager
-async def database_url(settings: Settings) -> AsyncIterator[str]:
+@contextmanager
+def resolved_database_url(settings: Settings) -> Iterator[str]:
     """The external DATABASE_URL, or an embedded server under var/ for as long as the block runs."""
     if settings.database.url:
         yield settings.database.url
@@ -41,3 +41,10 @@ async def database_url(settings: Settings) -> AsyncIterator[str]:
         yield url
     finally:
         embedded.stop()
+
+
+@asynccontextmanager
+async def database_url(settings: Settings) -> AsyncIterator[str]:
+    """``resolved_database_url`` for async code (starting the embedded server takes under a second)."""
+    with resolved_database_url(settings) as url:
+        yield url
