@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from server.oauth.jwt_tokens import SigningKeys
+from server.oauth.jwt_tokens import SigningKeyFile, SigningKeys
 from server.settings import Settings
 
 TOKEN_TYPE_HEADER = "at+jwt"
@@ -42,7 +42,7 @@ def subject_for_grant(grant_id: UUID) -> str:
 
 
 def issue_access_token(
-    keys: SigningKeys, settings: Settings, *, grant_id: UUID, client_id: str, scopes: list[str],
+    keys: SigningKeys | SigningKeyFile, settings: Settings, *, grant_id: UUID, client_id: str, scopes: list[str],
     jkt: str | None, authenticated_at: datetime, grant_expires_at: datetime, now: datetime,
 ) -> AccessToken:
     """A token living access_token_seconds, never beyond the grant."""
@@ -66,7 +66,7 @@ def issue_access_token(
     return AccessToken(value=value, jti=jti, issued_at=now, expires_at=expires_at)
 
 
-def verify_access_token(keys: SigningKeys, settings: Settings, value: str, *, now: datetime) -> dict[str, Any] | None:
+def verify_access_token(keys: SigningKeys | SigningKeyFile, settings: Settings, value: str, *, now: datetime) -> dict[str, Any] | None:
     """The claims of a live token we issued (signature, typ, iss, aud, exp); None otherwise.
 
     Revocation is checked by the caller (server.oauth.revocation)."""

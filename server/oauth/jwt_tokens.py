@@ -1,8 +1,11 @@
 """The server's signing keys: a private JWKS file, the first key signs, all are published.
 
 Keeping several keys lets them roll over without breaking live tokens: put the
-new key first (it signs from the next start) and keep the old one until the
-last token it signed has expired. ``/jwks`` publishes the public parts only.
+new key first (``renkei keys rotate``) and keep the old one until the last token
+it signed has expired (``renkei keys retire``). Every process re-reads the file
+when it changes (checked every few seconds, and at once when a token does not
+verify, since another process may already sign with a newer key), so a rollover
+needs no restart. ``/jwks`` publishes the public parts only.
 
 In development, when ``secrets.signing_keys_file`` is unset, one key is generated
 once into ``var/signing-keys.json``, under a file lock so that several server
@@ -15,6 +18,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +28,14 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
 
+from server.logs import get_logger
 from server.settings import ConfigError, Settings
+
+log = get_logger(__name__)
 
 SIGNING_ALG = "ES256"
 DEVELOPMENT_KEYS_FILE = "signing-keys.json"
+CHECK_SECONDS = 5.0
 
 
 class SigningKeys:
@@ -49,12 +59,65 @@ class SigningKeys:
         return {"keys": [key.as_dict(private=False) for key in self.key_set.keys]}
 
 
-def load_signing_keys(settings: Settings) -> SigningKeys:
+class SigningKeyFile:
+    """The keys of a file, as they are now: the same calls as SigningKeys."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp = self._file_stamp()
+        self.keys = SigningKeys(parse_key_file(path))
+        self._checked = time.monotonic()
+
+    def sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
+        return self._current().sign(header, claims)
+
+    def verify(self, value: str) -> jwt.Token | None:
+        token = self._current().verify(value)
+        if token is None and self._reload_if_changed():
+            token = self.keys.verify(value)
+        return token
+
+    def public_jwks(self) -> dict[str, Any]:
+        return self._current().public_jwks()
+
+    def _current(self) -> SigningKeys:
+        if time.monotonic() - self._checked >= CHECK_SECONDS:
+            self._reload_if_changed()
+        return self.keys
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+    def _reload_if_changed(self) -> bool:
+        self._checked = time.monotonic()
+        stamp = self._file_stamp()
+        if stamp == self._stamp or stamp is None:
+            return False
+        self._stamp = stamp
+        try:
+            self.keys = SigningKeys(parse_key_file(self.path))
+        except ConfigError as error:  # a broken edit: keep signing with what worked
+            log.error("signing_keys.unreadable", problem=str(error))
+            return False
+        log.info("signing_keys.reloaded", signing_kid=self.keys.signer.kid, published=len(self.keys.key_set.keys))
+        return True
+
+
+def key_file_path(settings: Settings) -> Path:
+    """The configured file, or in development the generated one (created on first use)."""
     path = settings.secrets.signing_keys_file
     if path is None:
         path = settings.var_dir / DEVELOPMENT_KEYS_FILE
         generate_once(path)
-    return SigningKeys(parse_key_file(path))
+    return path
+
+
+def load_signing_keys(settings: Settings) -> SigningKeyFile:
+    return SigningKeyFile(key_file_path(settings))
 
 
 def parse_key_file(path: Path) -> KeySet:
@@ -83,11 +146,18 @@ def new_private_key() -> ECKey:
     return key
 
 
-def generate_once(path: Path) -> None:
-    """Create the development key file unless it exists; safe from many processes at once."""
+@contextmanager
+def key_file_lock(path: Path) -> Iterator[None]:
+    """Hold the file's lock: one writer at a time, across processes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def generate_once(path: Path) -> None:
+    """Create the development key file unless it exists; safe from many processes at once."""
+    with key_file_lock(path):
         if not path.exists():
             write_key_file(path, KeySet([new_private_key()]))
 

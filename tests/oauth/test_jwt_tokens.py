@@ -30,8 +30,8 @@ def test_a_development_key_file_is_generated_once_even_by_several_processes_at_o
 
 def test_development_settings_without_a_key_file_use_the_generated_one(settings, tmp_path):
     settings = replace(settings, var_dir=tmp_path)
-    first = load_signing_keys(settings).signer.kid
-    assert load_signing_keys(settings).signer.kid == first
+    first = load_signing_keys(settings).keys.signer.kid
+    assert load_signing_keys(settings).keys.signer.kid == first
 
 
 def test_a_key_file_holding_a_public_key_only_is_refused(tmp_path):
@@ -60,3 +60,16 @@ def test_after_a_new_key_is_added_first_it_signs_and_tokens_of_the_old_key_still
     assert rolled.verify(token) is not None
     assert rolled.verify(token[:-4] + "AAAA") is None
     assert [k["kid"] for k in rolled.public_jwks()["keys"]] == [new.kid, old.kid]
+
+
+def test_a_key_file_broken_while_the_server_runs_leaves_it_signing_with_the_keys_that_worked(tmp_path, log_lines):
+    from server.oauth.jwt_tokens import SigningKeyFile
+
+    path = tmp_path / "keys.json"
+    write_key_file(path, KeySet([new_private_key()]))
+    keys = SigningKeyFile(path)
+    token = keys.sign({"typ": "at+jwt"}, {"jti": "x"})
+    path.write_text('{"keys": [')  # an operator's half-finished edit
+    assert keys.verify("not.a.token") is None  # a failed check looks at the file again
+    assert keys.verify(token) is not None and keys.sign({}, {"jti": "y"})
+    assert any("signing_keys.unreadable" in line for line in log_lines)
