@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import build_test_settings
-from tests.flow.walk import Customer
+from tests.flow.walk import Customer, authorize_params
 
 STRICT_CSP = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -38,12 +38,13 @@ async def test_the_consent_screen_lets_its_form_go_to_the_apps_origin_only(custo
     assert "form-action 'self' http://127.0.0.1:8080;" in response.headers["content-security-policy"]
 
 
-async def test_screens_served_for_an_https_public_url_ask_for_hsts(start_server, database_url):
+async def test_an_https_public_url_brings_hsts_and_a_secure_flow_cookie(start_server, database_url, app_client):
     settings = build_test_settings(database_url, RENKEI_PUBLIC_URL="https://renkei.example.jp")
     server = await start_server(settings)
     async with httpx.AsyncClient(base_url=server.url) as http:
-        response = await http.get("/flow/account")
+        response = await http.get("/authorize", params=authorize_params())
     assert response.headers["strict-transport-security"].startswith("max-age=")
+    assert "Secure" in response.headers["set-cookie"]
 
 
 async def test_static_files_are_ours_and_load_under_the_csp(client):
