@@ -38,7 +38,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         defaults = screen_headers(_runtime(scope).settings)
-        if not is_screen(scope["path"]) and scope["path"] != "/authorize":
+        if not is_screen(scope["path"]):
             defaults.pop("Cache-Control")  # APIs and assets decide their own caching
 
         async def send_with_headers(message: Message) -> None:
