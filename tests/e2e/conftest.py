@@ -1,10 +1,16 @@
-"""Chromium (Debian's, driven by Playwright) against a real server; screenshots go to docs/screens/."""
+"""Chromium (Debian's, driven by Playwright) against a real server.
+
+Screenshots go to a temporary folder, or to the folder RENKEI_SCREENSHOTS names:
+``scripts/screenshots`` refreshes docs/screens/ that way, so an ordinary test run
+leaves the work tree as it was.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,7 +23,7 @@ from tests.flow.conftest import app_client, taro  # noqa: F401
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENS = PROJECT_ROOT / "docs" / "screens"
+SCREENS = Path(os.environ.get("RENKEI_SCREENSHOTS") or tempfile.mkdtemp(prefix="renkei-screens-"))
 PHONE = {"width": 390, "height": 844}  # a common smartphone, in CSS pixels
 
 
