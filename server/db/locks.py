@@ -17,6 +17,16 @@ from server.policy.locks import LockKind, judge_failure, lock_lifts_at, tokyo_da
 Conn = asyncpg.Connection | asyncpg.Pool
 
 
+async def queue_behind_other_attempts(conn: asyncpg.Connection, account_id: int) -> None:
+    """Row-lock the account (call in a transaction) so identity and PIN attempts on it run one at a time.
+
+    The day's failure rows serialise attempts of one kind; this also orders an
+    identity attempt against a PIN attempt in another flow, so a lock engaged by
+    either is seen by the other. NO KEY UPDATE leaves foreign-key inserts alone.
+    """
+    await conn.execute("SELECT 1 FROM account WHERE id = $1 FOR NO KEY UPDATE", account_id)
+
+
 async def lock_todays_row(conn: asyncpg.Connection, account_id: int, kind: LockKind, day: date) -> asyncpg.Record:
     """The day's failure row of this kind, created if missing and row-locked (call in a transaction).
 

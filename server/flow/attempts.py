@@ -30,6 +30,7 @@ async def guarded_attempt(
     verify: Callable[[], Awaitable[bool]],
 ) -> Attempt:
     async with conn.transaction():
+        await locks.queue_behind_other_attempts(conn, account_id)
         await locks.lock_todays_row(conn, account_id, kind, tokyo_day(now))
         if await locks.active_lock(conn, account_id, now):
             return Attempt(False, Reason.B84, stops_flow=True)
