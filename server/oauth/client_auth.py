@@ -29,7 +29,6 @@ from starlette.requests import Request
 from server.db.clients import get_client
 from server.db.tokens import remember_once
 from server.hashing import token_digest
-from server.oauth.endpoint import read_form
 from server.oauth.errors import InvalidClient, InvalidRequest, OAuthError
 from server.oauth.signed_jwt import is_time, signed_by_any, unverified_parts
 from server.runtime import Runtime
@@ -43,16 +42,17 @@ IAT_LEEWAY = timedelta(seconds=60)
 MAX_ASSERTION_LIFETIME = timedelta(days=1)
 
 
-async def authenticated_form(request: Request, *, kind: str, refusal: OAuthError) -> tuple[dict[str, str], asyncpg.Record]:
-    """The form and the client that sent it; ``refusal`` when the client is not of ``kind``."""
-    form = await read_form(request)
-    client = await authenticate_client(request, form, request.app.state.runtime)
+async def authenticated_client(request: Request, form: dict[str, str], conn: asyncpg.Connection, *, kind: str,
+                               refusal: OAuthError) -> asyncpg.Record:
+    """The client that sent the form; ``refusal`` when it is not of ``kind``."""
+    client = await authenticate_client(request, form, request.app.state.runtime, conn)
     if client["kind"] != kind:
         raise refusal
-    return form, client
+    return client
 
 
-async def authenticate_client(request: Request, form: dict[str, str], runtime: Runtime) -> asyncpg.Record:
+async def authenticate_client(request: Request, form: dict[str, str], runtime: Runtime,
+                              conn: asyncpg.Connection) -> asyncpg.Record:
     """The authenticated client (app or resource server); InvalidClient otherwise."""
     basic = request.headers.get("authorization")
     assertion = form.get("client_assertion")
@@ -62,9 +62,9 @@ async def authenticate_client(request: Request, form: dict[str, str], runtime: R
         raise InvalidClient("client_secret_post is not supported; send the secret with HTTP Basic")
     if basic:
         client_id, secret = parse_basic(basic)
-        client = await _by_secret(runtime.pool, client_id, secret)
+        client = await _by_secret(conn, client_id, secret)
     elif assertion:
-        client = await _by_assertion(form, runtime)
+        client = await _by_assertion(form, runtime, conn)
     else:
         raise InvalidClient("client authentication is required")
     if form.get("client_id", client["client_id"]) != client["client_id"]:
@@ -87,8 +87,8 @@ def parse_basic(header: str) -> tuple[str, str]:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-async def _by_secret(pool: asyncpg.Pool, client_id: str, secret: str) -> asyncpg.Record:
-    client = await get_client(pool, client_id)
+async def _by_secret(conn: asyncpg.Connection, client_id: str, secret: str) -> asyncpg.Record:
+    client = await get_client(conn, client_id)
     registered = bytes(client["secret_digest"]) if client and client["secret_digest"] else _NO_SECRET
     matches = hmac.compare_digest(token_digest(secret), registered)
     if client is None or not matches or client["auth_method"] != "client_secret_basic":
@@ -96,7 +96,7 @@ async def _by_secret(pool: asyncpg.Pool, client_id: str, secret: str) -> asyncpg
     return client
 
 
-async def _by_assertion(form: dict[str, str], runtime: Runtime) -> asyncpg.Record:
+async def _by_assertion(form: dict[str, str], runtime: Runtime, conn: asyncpg.Connection) -> asyncpg.Record:
     if form.get("client_assertion_type") != JWT_BEARER:
         raise InvalidClient(f"client_assertion_type must be {JWT_BEARER}")
     assertion = form["client_assertion"]
@@ -105,7 +105,7 @@ async def _by_assertion(form: dict[str, str], runtime: Runtime) -> asyncpg.Recor
         raise InvalidClient("the client assertion is not a signed JWT")
     header, claims = parts
     client_id = claims.get("iss")
-    client = await get_client(runtime.pool, client_id) if isinstance(client_id, str) else None
+    client = await get_client(conn, client_id) if isinstance(client_id, str) else None
     if client is None or client["auth_method"] != "private_key_jwt":
         raise InvalidClient("client authentication failed", detail=f"assertion iss={str(client_id)[:64]!r}")
     key_set = await runtime.extras["client_keys"].key_set(client, header.get("kid"))
@@ -114,7 +114,7 @@ async def _by_assertion(form: dict[str, str], runtime: Runtime) -> asyncpg.Recor
     now = runtime.clock.now()
     check_assertion_claims(claims, client_id=client["client_id"], issuer=runtime.settings.issuer, now=now)
     expires = datetime.fromtimestamp(claims["exp"], now.tzinfo)
-    if not await remember_once(runtime.pool, f"client_assertion:{client_id}:{claims['jti']}", seen_at=now, forget_after=expires):
+    if not await remember_once(conn, f"client_assertion:{client_id}:{claims['jti']}", seen_at=now, forget_after=expires):
         raise InvalidClient("the client assertion was already used (jti)")
     return client
 

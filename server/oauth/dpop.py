@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import JWKRegistry, Key
 from starlette.requests import Request
@@ -132,7 +133,8 @@ def nonce_is_fresh(key: str, nonce: str, now: datetime) -> bool:
     return any(hmac.compare_digest(nonce, dpop_nonce(key, now, ago)) for ago in (0, 1))
 
 
-async def verify_dpop(request: Request, runtime: Runtime, *, required: bool, access_token: str | None = None) -> DpopProof | None:
+async def verify_dpop(request: Request, runtime: Runtime, conn: asyncpg.Connection, *, required: bool,
+                      access_token: str | None = None) -> DpopProof | None:
     """The request's checked proof; None when it has none and none is required."""
     value = proof_header(request)
     if value is None:
@@ -145,6 +147,6 @@ async def verify_dpop(request: Request, runtime: Runtime, *, required: bool, acc
     if proof.nonce is not None and not nonce_is_fresh(nonce_key, proof.nonce, now):
         raise UseDpopNonce("use the nonce in the DPoP-Nonce header", nonce=dpop_nonce(nonce_key, now))
     forget_after = now + timedelta(seconds=2 * IAT_LEEWAY_SECONDS)
-    if not await remember_once(runtime.pool, f"dpop:{proof.jti}", seen_at=now, forget_after=forget_after):
+    if not await remember_once(conn, f"dpop:{proof.jti}", seen_at=now, forget_after=forget_after):
         raise InvalidDpopProof("the DPoP proof was already used (jti)")
     return proof

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.logs import get_logger
 from server.oauth.errors import NO_STORE, InvalidRequest, OAuthError, ServerError
+from server.web.database import Busy
 
 log = get_logger("renkei.oauth")
 
@@ -33,6 +34,8 @@ def oauth_endpoint(handler: Handler) -> Handler:
         except OAuthError as error:
             log.info("oauth.refused", path=request.url.path, error=error.error, hint=error.hint, detail=error.detail)
             return error.response()
+        except Busy:  # no database connection in time: the app's S02 answer (503, Retry-After)
+            raise
         except Exception as exc:  # the client learns nothing; the log learns everything
             log.error("oauth.failed", path=request.url.path, exc_info=exc)
             return ServerError("the server could not complete the request").response()

@@ -19,16 +19,15 @@ CACHE_SIZE = 10_000
 
 
 class GrantAccounts:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    def __init__(self) -> None:
         self._known: OrderedDict[str, str] = OrderedDict()
 
-    async def account_of(self, grant_id: str) -> str | None:
+    async def account_of(self, conn: asyncpg.Connection, grant_id: str) -> str | None:
         """``BBB-T-NNNNNNN``, or None for an unknown grant."""
         if grant_id in self._known:
             self._known.move_to_end(grant_id)
             return self._known[grant_id]
-        row = await tokens.account_of_grant(self.pool, UUID(grant_id))
+        row = await tokens.account_of_grant(conn, UUID(grant_id))
         if row is None:
             return None
         account = f"{row['branch_code']}-{row['account_type']}-{row['account_number']}"

@@ -14,53 +14,58 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from starlette.requests import Request
 from starlette.responses import Response
 
 from server.db import tokens
 from server.hashing import token_digest
 from server.oauth.access_tokens import subject_for_grant, verify_access_token
-from server.oauth.client_auth import authenticated_form
-from server.oauth.endpoint import no_store_json, oauth_endpoint
+from server.oauth.client_auth import authenticated_client
+from server.oauth.endpoint import no_store_json, oauth_endpoint, read_form
 from server.oauth.errors import InvalidClient, InvalidRequest
 from server.oauth.grants.lifetime import grant_problem
 from server.runtime import Runtime
+from server.web.database import connection
 
 INACTIVE: dict[str, Any] = {"active": False}
 
 
 @oauth_endpoint
 async def introspect(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    form = await read_form(request)
     refusal = InvalidClient("only the bank's resource servers may introspect tokens")
-    form, _ = await authenticated_form(request, kind="resource_server", refusal=refusal)
-    if "token" not in form:
-        raise InvalidRequest("token is required")
-    return no_store_json(await describe(request.app.state.runtime, form["token"]))
+    async with connection(runtime) as conn:
+        await authenticated_client(request, form, conn, kind="resource_server", refusal=refusal)
+        if "token" not in form:
+            raise InvalidRequest("token is required")
+        return no_store_json(await describe(runtime, conn, form["token"]))
 
 
 def looks_like_jwt(value: str) -> bool:
     return value.count(".") == 2
 
 
-async def describe(runtime: Runtime, value: str) -> dict[str, Any]:
+async def describe(runtime: Runtime, conn: asyncpg.Connection, value: str) -> dict[str, Any]:
     if looks_like_jwt(value):
-        return await describe_access_token(runtime, value)
-    return await describe_refresh_token(runtime, value)
+        return await describe_access_token(runtime, conn, value)
+    return await describe_refresh_token(runtime, conn, value)
 
 
-async def describe_access_token(runtime: Runtime, value: str) -> dict[str, Any]:
+async def describe_access_token(runtime: Runtime, conn: asyncpg.Connection, value: str) -> dict[str, Any]:
     claims = verify_access_token(runtime.extras["signing_keys"], runtime.settings, value, now=runtime.clock.now())
     if claims is None or runtime.extras["revocations"].is_revoked(grant_id=claims["grant"], jti=claims["jti"]):
         return INACTIVE
     answer = {"active": True, "token_type": "DPoP" if "cnf" in claims else "Bearer"}
     answer.update({k: claims[k] for k in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "cnf") if k in claims})
-    answer["account"] = await runtime.extras["grant_accounts"].account_of(claims["grant"])
+    answer["account"] = await runtime.extras["grant_accounts"].account_of(conn, claims["grant"])
     return answer
 
 
-async def describe_refresh_token(runtime: Runtime, value: str) -> dict[str, Any]:
+async def describe_refresh_token(runtime: Runtime, conn: asyncpg.Connection, value: str) -> dict[str, Any]:
     now = runtime.clock.now()
-    row = await tokens.refresh_token_with_grant(runtime.pool, token_digest(value))
+    row = await tokens.refresh_token_with_grant(conn, token_digest(value))
     if row is None or row["rotated_at"] or row["token_revoked_at"] or grant_problem(row, now=now, policy=runtime.settings.policy):
         return INACTIVE
     idle_end = row["last_used_at"].timestamp() + runtime.settings.policy.grant_idle_days * 86400
@@ -73,7 +78,7 @@ async def describe_refresh_token(runtime: Runtime, value: str) -> dict[str, Any]
         "iss": runtime.settings.issuer,
         "iat": int(row["token_issued_at"].timestamp()),
         "exp": int(min(row["expires_at"].timestamp(), idle_end)),
-        "account": await runtime.extras["grant_accounts"].account_of(str(row["id"])),
+        "account": await runtime.extras["grant_accounts"].account_of(conn, str(row["id"])),
     }
     if row["dpop_jkt"]:
         answer["cnf"] = {"jkt": row["dpop_jkt"]}

@@ -19,11 +19,12 @@ from server.db import par_requests
 from server.hashing import new_token, token_digest
 from server.oauth.authorize import AuthorizeError, check_request
 from server.oauth.availability import refuse_during_maintenance
-from server.oauth.client_auth import authenticated_form
+from server.oauth.client_auth import authenticated_client
 from server.oauth.dpop import DpopProof, verify_dpop
-from server.oauth.endpoint import no_store_json, oauth_endpoint
+from server.oauth.endpoint import no_store_json, oauth_endpoint, read_form
 from server.oauth.errors import InvalidDpopProof, InvalidRequest, OAuthError, UnauthorizedClient
 from server.runtime import Runtime
+from server.web.database import connection
 
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 # Client authentication travels with the push but is not part of the authorization request.
@@ -34,16 +35,18 @@ _AUTHENTICATION = ("client_assertion", "client_assertion_type", "client_secret")
 async def pushed_authorization_request(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     refuse_during_maintenance(runtime, runtime.clock.now())
+    form = await read_form(request)
     refusal = UnauthorizedClient("resource servers cannot start authorizations")
-    form, client = await authenticated_form(request, kind="app", refusal=refusal)
-    proof = await verify_dpop(request, runtime, required=False)
-    params = authorization_params(form, client, proof)
     request_uri = REQUEST_URI_PREFIX + new_token(32)
     now, lifetime = runtime.clock.now(), runtime.settings.policy.par_request_seconds
-    await par_requests.insert_pushed_request(
-        runtime.pool, request_uri_digest=token_digest(request_uri), client_id=client["client_id"], params=params,
-        now=now, expires_at=now + timedelta(seconds=lifetime),
-    )
+    async with connection(runtime) as conn:
+        client = await authenticated_client(request, form, conn, kind="app", refusal=refusal)
+        proof = await verify_dpop(request, runtime, conn, required=False)
+        params = authorization_params(form, client, proof)
+        await par_requests.insert_pushed_request(
+            conn, request_uri_digest=token_digest(request_uri), client_id=client["client_id"], params=params,
+            now=now, expires_at=now + timedelta(seconds=lifetime),
+        )
     return no_store_json({"request_uri": request_uri, "expires_in": lifetime}, status_code=201)
 
 

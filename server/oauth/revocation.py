@@ -10,11 +10,16 @@ reconnects (server.db.listener), since NOTIFYs sent meanwhile are gone.
 Revocation never un-happens, so a load merges into the set instead of replacing
 it: a NOTIFY that arrives while a load runs is never lost. An entry is kept
 until every token it could cover has expired anyway.
+
+A NOTIFY reaches the listeners just after the commit, not in the same instant.
+The process that revokes therefore also notes the revocation itself (``note``),
+so it never answers "active" for a token it has just revoked.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from server.db import tokens
 from server.db.listener import Listener
@@ -44,6 +49,14 @@ class RevocationSet:
 
     def is_revoked(self, *, grant_id: str, jti: str) -> bool:
         return grant_id in self.grants or jti in self.jtis
+
+    def note(self, *, grant_id: UUID | None = None, jti: str | None = None) -> None:
+        """What this process revoked (if its transaction then failed, this process alone is stricter)."""
+        keep_until = self._keep_until(self.runtime.clock.now())
+        if grant_id is not None:
+            self.grants[str(grant_id)] = keep_until
+        if jti is not None:
+            self.jtis[jti] = keep_until
 
     async def load(self) -> None:
         """Merge every revocation that can still matter (tokens not yet expired)."""

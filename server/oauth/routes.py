@@ -23,7 +23,7 @@ async def startup(runtime: Runtime) -> None:
     http = httpx.AsyncClient(headers={"User-Agent": "renkei"})
     runtime.exit_stack.push_async_callback(http.aclose)
     runtime.extras["client_keys"] = ClientKeys(http)
-    runtime.extras["grant_accounts"] = GrantAccounts(runtime.pool)
+    runtime.extras["grant_accounts"] = GrantAccounts()
     revocations = RevocationSet(runtime)
     await revocations.start()
     runtime.exit_stack.push_async_callback(revocations.close)

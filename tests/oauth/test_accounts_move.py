@@ -6,7 +6,7 @@ import json
 
 from tests.cli.conftest import cheap_config, renkei  # noqa: F401 - the real `renkei` command, as fixtures
 from tests.oauth.factories import add_account, add_resource_server, add_sandbox_app
-from tests.oauth.test_introspect import introspect, issue
+from tests.oauth.test_introspect import introspect, introspect_soon, issue
 
 
 async def test_moving_an_account_marks_it_moved_and_its_tokens_are_inactive_at_once(client, db, clock, renkei, log_lines):  # noqa: F811
@@ -20,7 +20,7 @@ async def test_moving_an_account_marks_it_moved_and_its_tokens_are_inactive_at_o
     done = renkei("accounts", "move", "011-1-1111111", "022-1-2222222")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"moved": "011-1-1111111", "to": "022-1-2222222", "grants_revoked": 1}
-    assert await introspect(client, rs, body["access_token"]) == {"active": False}
+    assert await introspect_soon(client, rs, body["access_token"]) == {"active": False}
     refresh = await client.post("/token", data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}, auth=app.basic)
     assert refresh.json()["error"] == "invalid_grant"
     account = await db.fetchrow("SELECT status, moved_to FROM account WHERE id = $1", old)

@@ -90,7 +90,7 @@ async def test_an_app_may_not_introspect(client, db, clock, parties):
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
 
 
-async def test_a_token_revoked_on_one_server_is_inactive_on_another_at_once(start_server, settings, db, clock, parties):
+async def test_a_token_revoked_on_one_server_turns_inactive_on_another_straight_away(start_server, settings, db, clock, parties):
     app, rs, account_id = parties
     shared = replace(settings, public_url="https://renkei.example.jp")  # two processes behind one public URL
     one, other = await start_server(shared), await start_server(shared)
@@ -98,7 +98,29 @@ async def test_a_token_revoked_on_one_server_is_inactive_on_another_at_once(star
         body = await issue(first, db, clock, app, account_id)
         assert (await introspect(second, rs, body["access_token"]))["active"] is True
         await first.post("/revoke", data={"token": body["refresh_token"]}, auth=app.basic)
-        assert await introspect(second, rs, body["access_token"]) == {"active": False}
+        assert await introspect_soon(second, rs, body["access_token"]) == {"active": False}
+
+
+async def introspect_soon(http: httpx.AsyncClient, rs, token: str, *, within_seconds: float = 1.0) -> dict:
+    """The answer once it turns inactive, or the last one after ``within_seconds``.
+
+    A NOTIFY reaches the other processes right after the revoking commit, not in
+    the same instant: usually well under a millisecond, but the test machine may be busy.
+    """
+    deadline = asyncio.get_running_loop().time() + within_seconds
+    while True:
+        answer = await introspect(http, rs, token)
+        if not answer["active"] or asyncio.get_running_loop().time() > deadline:
+            return answer
+        await asyncio.sleep(0.005)
+
+
+async def test_the_process_that_revokes_a_token_knows_it_before_any_notice_arrives(server, client, db, clock, parties):
+    app, rs, account_id = parties
+    body = await issue(client, db, clock, app, account_id)
+    await server.runtime.extras["revocations"].close()  # no NOTIFY reaches this process any more
+    await client.post("/revoke", data={"token": body["access_token"]}, auth=app.basic)
+    assert await introspect(client, rs, body["access_token"]) == {"active": False}
 
 
 async def test_a_revocation_made_while_the_listener_was_disconnected_shows_after_it_reconnects(server, client, db, clock, parties):

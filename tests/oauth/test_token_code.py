@@ -164,3 +164,18 @@ async def test_a_malformed_token_request_gets_an_oauth_error_never_a_500(client,
 async def test_malformed_basic_credentials_get_401_never_a_500(client, sandbox, authorization):
     response = await client.post("/token", data={"grant_type": "authorization_code"}, headers={"authorization": authorization})
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+
+
+async def test_when_no_database_connection_comes_in_time_the_app_is_told_to_retry_later(start_server, settings, db, clock, sandbox):
+    from dataclasses import replace
+
+    import httpx
+
+    app, account_id = sandbox
+    code = await add_code(db, app, account_id=account_id, now=clock.now())
+    tight = replace(settings, database=replace(settings.database, pool_min=1, pool_max=1, acquire_timeout_seconds=0.2))
+    running = await start_server(tight)
+    async with running.runtime.pool.acquire(), httpx.AsyncClient(base_url=running.url) as http:  # every connection busy
+        response = await http.post("/token", data=exchange_form(code), auth=app.basic)
+    assert response.status_code == 503 and response.json()["error"] == "temporarily_unavailable"
+    assert response.headers["retry-after"]

@@ -33,15 +33,15 @@ log = get_logger(__name__)
 CODE_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 
 
-async def exchange(runtime: Runtime, client: asyncpg.Record, form: dict[str, str], proof: DpopProof | None) -> dict[str, Any]:
+async def exchange(runtime: Runtime, conn: asyncpg.Connection, client: asyncpg.Record, form: dict[str, str],
+                   proof: DpopProof | None) -> dict[str, Any]:
     for name in ("code", "redirect_uri", "code_verifier"):
         if name not in form:
             raise InvalidRequest(f"{name} is required")
     if not CODE_VERIFIER.match(form["code_verifier"]):
         raise InvalidRequest("code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~")
-    async with runtime.pool.acquire() as conn:
-        async with conn.transaction():
-            outcome = await _exchange(conn, runtime, client, form, proof)
+    async with conn.transaction():
+        outcome = await _exchange(conn, runtime, client, form, proof)
     if isinstance(outcome, OAuthError):  # refused, but what the refusal changed is committed
         raise outcome
     return outcome
@@ -53,7 +53,7 @@ async def _exchange(conn: asyncpg.Connection, runtime: Runtime, client: asyncpg.
     digest = token_digest(form["code"])
     code = await tokens.consume_code(conn, digest, now)
     if code is None:
-        return await _used_or_unknown(conn, digest, client, now)
+        return await _used_or_unknown(conn, runtime, digest, client)
     check_code(code, client_id=client["client_id"], redirect_uri=form["redirect_uri"], verifier=form["code_verifier"],
                proof=proof, now=now)
     grant = await tokens.grant_for_update(conn, code["grant_id"])
@@ -67,11 +67,12 @@ async def _exchange(conn: asyncpg.Connection, runtime: Runtime, client: asyncpg.
     return await issue_tokens(conn, runtime, grant=grant, scopes=list(grant["scopes"]), jkt=jkt, new_refresh_token=True)
 
 
-async def _used_or_unknown(conn: asyncpg.Connection, digest: bytes, client: asyncpg.Record, now: datetime) -> OAuthError:
-    grant_id = await tokens.grant_of_used_code(conn, digest)
+async def _used_or_unknown(conn: asyncpg.Connection, runtime: Runtime, digest: bytes, client: asyncpg.Record) -> OAuthError:
+    grant_id, now = await tokens.grant_of_used_code(conn, digest), runtime.clock.now()
     if grant_id is None:
         return InvalidGrant("the authorization code is unknown")
     if await tokens.revoke_grant(conn, grant_id, now=now, reason="code_replayed"):
+        runtime.extras["revocations"].note(grant_id=grant_id)
         await record_revocation(conn, grant_id, event="oauth:code:replayed", client_id=client["client_id"], now=now)
     return InvalidGrant("the authorization code was already used; every token issued from it is revoked")
 

@@ -26,16 +26,16 @@ from server.oauth.issuance import issue_tokens
 from server.runtime import Runtime
 
 
-async def refresh(runtime: Runtime, client: asyncpg.Record, form: dict[str, str], proof: DpopProof | None) -> dict[str, Any]:
+async def refresh(runtime: Runtime, conn: asyncpg.Connection, client: asyncpg.Record, form: dict[str, str],
+                  proof: DpopProof | None) -> dict[str, Any]:
     if "refresh_token" not in form:
         raise InvalidRequest("refresh_token is required")
     digest = token_digest(form["refresh_token"])
-    async with runtime.pool.acquire() as conn:
-        grant_id = await tokens.grant_of_refresh_token(conn, digest)
-        if grant_id is None:
-            raise InvalidGrant("the refresh token is unknown")
-        async with conn.transaction():
-            outcome = await _refresh(conn, runtime, client, grant_id, digest, form.get("scope"), proof)
+    grant_id = await tokens.grant_of_refresh_token(conn, digest)
+    if grant_id is None:
+        raise InvalidGrant("the refresh token is unknown")
+    async with conn.transaction():
+        outcome = await _refresh(conn, runtime, client, grant_id, digest, form.get("scope"), proof)
     if isinstance(outcome, OAuthError):  # refused, but the revocation it caused is committed
         raise outcome
     return outcome
@@ -52,6 +52,7 @@ async def _refresh(conn: asyncpg.Connection, runtime: Runtime, client: asyncpg.R
         raise InvalidGrant("the refresh token was revoked")
     if token["rotated_at"] is not None:
         await tokens.revoke_grant(conn, grant_id, now=now, reason="refresh_token_reused")
+        runtime.extras["revocations"].note(grant_id=grant_id)
         await record_revocation(conn, grant_id, event="oauth:refresh_token:reused", client_id=client["client_id"], now=now)
         return InvalidGrant("the refresh token was already used; the grant is revoked")
     problem = grant_problem(grant, now=now, policy=runtime.settings.policy)
