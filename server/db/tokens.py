@@ -57,7 +57,11 @@ async def grant_of_used_code(conn: Conn, code_digest: bytes) -> UUID | None:
 
 async def grant_for_update(conn: asyncpg.Connection, grant_id: UUID) -> asyncpg.Record | None:
     """The grant, locked: every change to a grant and its tokens locks the grant first."""
-    return await conn.fetchrow("SELECT * FROM oauth_grant WHERE id = $1 FOR UPDATE", grant_id)
+    return await conn.fetchrow(
+        """SELECT g.*, a.status AS account_status FROM oauth_grant g JOIN account a ON a.id = g.account_id
+            WHERE g.id = $1 FOR UPDATE OF g""",
+        grant_id,
+    )
 
 
 async def grant_by_id(conn: Conn, grant_id: UUID) -> asyncpg.Record | None:

@@ -47,6 +47,8 @@ async def end_link(
         if ended:
             await audit.record(conn, request, "staff:grant:revoke", staff_id=staff.staff_id, client_id=grant["client_id"],
                                detail={"grant": str(grant_id)}, **audit.account_fields(found))
+    if ended:  # this process stops honouring the grant now, not when its NOTIFY comes back
+        sessions.runtime_of(request).extras["revocations"].note(grant_id=grant_id)
     log.info("staff.grant.revoke", staff_id=staff.staff_id, account=audit.account_fields(found)["account_masked"], client_id=grant["client_id"], ended=ended)
     return ended
 

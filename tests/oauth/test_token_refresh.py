@@ -113,3 +113,16 @@ async def test_no_tokens_are_issued_during_a_maintenance_window(client, clock, t
     assert response.headers["retry-after"] == "180"
     clock.set(datetime(2026, 11, 25, 4, 5, tzinfo=TOKYO))
     assert (await client.post("/token", data=refresh_form(body["refresh_token"]), auth=app.basic)).status_code == 200
+
+
+@pytest.mark.parametrize("status", ["closed", "moved"])
+async def test_a_grant_on_an_account_closed_or_moved_by_an_import_issues_nothing(client, db, tokens, status):
+    app, grant_id, first = tokens
+    moved_to = "022-1-2222222" if status == "moved" else None
+    await db.execute(
+        "UPDATE account SET status = $1, moved_to = $2 WHERE id = (SELECT account_id FROM oauth_grant WHERE id = $3)",
+        status, moved_to, grant_id,
+    )
+    refused = await client.post("/token", data=refresh_form(first["refresh_token"]), auth=app.basic)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant" and "no longer be linked" in refused.json()["error_description"]
