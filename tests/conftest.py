@@ -32,6 +32,7 @@ from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.logs import configure_logging
 from server.settings import Argon2Settings, Settings, load_settings
+from tests.log_privacy import find_leaks
 
 # A Tuesday morning in Tokyo, far from every maintenance window.
 OPEN_HOURS = datetime(2026, 11, 24, 10, 0, tzinfo=TOKYO)
@@ -52,10 +53,29 @@ class _LogTee(io.TextIOBase):
 
 
 LOG_TEE = _LogTee()
+_LEAKS = pytest.StashKey[list]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     configure_logging(json_lines=True, level=logging.DEBUG, stream=LOG_TEE)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any line logged during it holds personal data, a PIN, a token or a secret."""
+    leaks = find_leaks(LOG_TEE.lines)
+    session.config.stash[_LEAKS] = leaks
+    if leaks and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    leaks = config.stash.get(_LEAKS, [])
+    if leaks:
+        terminalreporter.section("log privacy: personal data or secrets in the log", sep="=", red=True, bold=True)
+        for leak in leaks[:50]:
+            terminalreporter.line(str(leak), red=True)
+        terminalreporter.line(f"{len(leaks)} line(s) leak; the run fails (see tests/log_privacy.py)", red=True)
+
 
 
 @pytest.fixture
