@@ -101,6 +101,16 @@ class StaffSettings:
 
 
 @dataclass(frozen=True)
+class ThrottleSettings:
+    """Failed identification attempts across all accounts (server.policy.throttles)."""
+
+    ip_failures: int
+    ip_window_seconds: int
+    client_failures: int
+    client_window_seconds: int
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str
     public_url: str
@@ -115,6 +125,7 @@ class Settings:
     secrets: SecretSettings
     argon2: Argon2Settings
     staff: StaffSettings
+    throttle: ThrottleSettings
     maintenance: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
     # Development and tests only: a file holding an offset in seconds for the clock.
     clock_file: Path | None = None
@@ -251,6 +262,7 @@ def _build(document: dict[str, Any], source: Path, environ: Mapping[str, str]) -
         secrets=_secrets(top.table("secrets")),
         argon2=_argon2(top.table("argon2")),
         staff=_staff(top.table("staff")),
+        throttle=ThrottleSettings(**{k: top.table("throttle").int(k, minimum=1) for k in ThrottleSettings.__dataclass_fields__}),
         maintenance=_maintenance(document.get("maintenance", {}), source),
         clock_file=Path(clock_file) if clock_file else None,
         metrics_token=top.str("metrics_token", allow_empty=True) or None if "metrics_token" in document else None,

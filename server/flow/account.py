@@ -13,6 +13,7 @@ from server.db import accounts, flows, locks
 from server.db.oplog import mask_account
 from server.flow import fields, stages
 from server.flow.labels import ACCOUNT_TYPE_NAMES, account_type_name
+from server.flow.throttling import throttled
 from server.flow.visit import Visit
 from server.reasons import Reason
 
@@ -46,8 +47,16 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
         return visit.render("flow/account.html", status=400, errors=parsed.errors, values=parsed.entered,
                             account_types=ACCOUNT_TYPES, moved_to=None)
     branch_code, account_type, number = (parsed.values[k] for k in ("branch_code", "account_type", "account_number"))
-    account = await accounts.find_account(visit.conn, branch_code, account_type, number)
-    reason = eligibility(account, visit.settings.policy.linkable_account_types)
+
+    async def look_up() -> tuple[asyncpg.Record | None, Reason | None]:
+        found = await accounts.find_account(visit.conn, branch_code, account_type, number)
+        return found, eligibility(found, visit.settings.policy.linkable_account_types)
+
+    # A refused account number counts as a wrong guess: it limits probing which accounts exist.
+    looked_up = await throttled(visit, look_up, wrong_guess=lambda answer: answer[1] is not None)
+    if isinstance(looked_up, Response):
+        return looked_up
+    account, reason = looked_up
     if reason is not None:
         await visit.log("failure", reason=reason, account=account, account_masked=mask_account(branch_code, account_type, number))
         return visit.render("flow/account.html", status=reason.status, reason=reason, values=parsed.entered,

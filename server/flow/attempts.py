@@ -38,3 +38,8 @@ async def guarded_attempt(
             return Attempt(True)
         outcome = await locks.record_failure(conn, account_id, kind, limit=limit, now=now)
         return Attempt(False, outcome.reason, stops_flow=outcome.locked)
+
+
+def wrong_guess(attempt: Attempt) -> bool:
+    """A birth date or PIN was checked and was wrong (an attempt on a locked account checks nothing)."""
+    return not attempt.passed and attempt.reason is not Reason.B84

@@ -10,7 +10,8 @@ from starlette.responses import Response
 
 from server.db import flows
 from server.flow import fields, stages
-from server.flow.attempts import guarded_attempt
+from server.flow.attempts import guarded_attempt, wrong_guess
+from server.flow.throttling import throttled
 from server.flow.visit import Visit
 from server.policy.locks import LockKind
 
@@ -34,10 +35,12 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
     async def birth_date_matches() -> bool:
         return parsed.values["birth_date"] == account["birth_date"]
 
-    attempt = await guarded_attempt(
+    attempt = await throttled(visit, lambda: guarded_attempt(
         visit.conn, account_id=account["id"], kind=LockKind.IDENTITY,
         limit=visit.settings.policy.identity_failures_before_lock, now=visit.now, verify=birth_date_matches,
-    )
+    ), wrong_guess=wrong_guess)
+    if isinstance(attempt, Response):
+        return attempt
     if attempt.passed:
         await flows.record_customer_details(visit.conn, visit.flow["id"], name_kana=kana, email=parsed.values["email"],
                                             step=stages.after("customer").name, now=visit.now)

@@ -11,7 +11,8 @@ from starlette.responses import Response
 
 from server.db import flows
 from server.flow import fields, stages
-from server.flow.attempts import guarded_attempt
+from server.flow.attempts import guarded_attempt, wrong_guess
+from server.flow.throttling import throttled
 from server.flow.visit import Visit
 from server.policy.locks import LockKind
 
@@ -34,10 +35,12 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
     async def pin_matches() -> bool:
         return await visit.runtime.slow_hash.verify_pin(parsed.values["pin"], account["pin_hash"])
 
-    attempt = await guarded_attempt(
+    attempt = await throttled(visit, lambda: guarded_attempt(
         visit.conn, account_id=account["id"], kind=LockKind.PIN,
         limit=visit.settings.policy.pin_failures_before_lock, now=visit.now, verify=pin_matches,
-    )
+    ), wrong_guess=wrong_guess)
+    if isinstance(attempt, Response):
+        return attempt
     if attempt.passed:
         await flows.set_step(visit.conn, visit.flow["id"], stages.after("pin").name, now=visit.now)
         await visit.log("success")

@@ -1,0 +1,112 @@
+"""The screens that check what the customer knows (①, ②, ⑤) under the throttles of server.policy.throttles.
+
+Before the check, the attempt takes a place in the window of its IP address
+and of its app (one atomic statement each); when either is full the customer
+sees S02 with Retry-After, and nothing is checked. After the check the places
+are given back unless the attempt was a wrong guess, so only failures count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import asyncpg
+from starlette.responses import Response
+
+from server.db import throttles
+from server.flow.visit import Visit
+from server.logs import get_logger
+from server.policy.throttles import Rule, Scope, Window, address_key, window_at
+from server.reasons import Reason
+from server.runtime import Runtime
+from server.settings import Settings
+
+log = get_logger("renkei.throttle")
+
+T = TypeVar("T")
+UPKEEP_EVERY_SECONDS = 600.0
+
+
+def rules(settings: Settings) -> tuple[Rule, ...]:
+    t = settings.throttle
+    return (Rule(Scope.IP, t.ip_failures, t.ip_window_seconds), Rule(Scope.CLIENT, t.client_failures, t.client_window_seconds))
+
+
+@dataclass
+class Places:
+    """The places one attempt holds, and the window that was full if it could not get them all."""
+
+    held: list[tuple[Rule, str, Window]] = field(default_factory=list)
+    full: tuple[Rule, Window] | None = None
+
+    async def give_back(self, conn: asyncpg.Connection) -> None:
+        for rule, key, window in self.held:
+            await throttles.give_place_back(conn, rule.scope.value, key, starts_at=window.starts_at)
+        self.held.clear()
+
+
+def _key(visit: Visit, scope: Scope) -> str:
+    if scope is Scope.IP:
+        return address_key(visit.request.client.host if visit.request.client else None)
+    return visit.flow["client_id"]
+
+
+async def take_places(visit: Visit) -> Places:
+    places = Places()
+    for rule in rules(visit.settings):
+        key, window = _key(visit, rule.scope), window_at(visit.now, rule.window_seconds)
+        taken = await throttles.take_place(visit.conn, rule.scope.value, key, starts_at=window.starts_at,
+                                           ends_at=window.ends_at, limit=rule.limit)
+        if taken is None:
+            await places.give_back(visit.conn)
+            places.full = (rule, window)
+            return places
+        places.held.append((rule, key, window))
+    return places
+
+
+async def throttled(visit: Visit, check: Callable[[], Awaitable[T]], *, wrong_guess: Callable[[T], bool]) -> T | Response:
+    """``check()`` if the throttles allow it, else the S02 page; a right answer is not counted."""
+    places = await take_places(visit)
+    if places.full is not None:
+        return await busy(visit, *places.full)
+    outcome = await check()
+    if not wrong_guess(outcome):
+        await places.give_back(visit.conn)
+    return outcome
+
+
+async def busy(visit: Visit, rule: Rule, window: Window) -> Response:
+    """S02, as for any overload: the customer may try again once the window has ended."""
+    log.warning("throttle.refused", scope=rule.scope.value, limit=rule.limit, window_seconds=rule.window_seconds,
+                stage=visit.stage.name)
+    await visit.log("failure", reason=Reason.S02, detail={"throttle": rule.scope.value})
+    response = visit.render("reason.html", status=Reason.S02.status, reason=Reason.S02,
+                            next_url=None, reopens_at=None, request_id=None)
+    response.headers["Retry-After"] = str(window.seconds_left(visit.now))
+    return response
+
+
+async def _forget_ended_windows(runtime: Runtime) -> None:
+    while True:
+        try:
+            await throttles.forget_ended_windows(runtime.pool, runtime.clock.now())
+        except Exception as error:  # the database hiccuped: the next round tries again
+            log.warning("throttle.upkeep_failed", error=type(error).__name__)
+        await asyncio.sleep(UPKEEP_EVERY_SECONDS)
+
+
+async def start_upkeep(runtime: Runtime) -> None:
+    """Every process drops ended windows now and then (any of them may; deleting twice is harmless)."""
+    task = asyncio.create_task(_forget_ended_windows(runtime), name="flow:throttle-upkeep")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    runtime.exit_stack.push_async_callback(stop)
