@@ -14,6 +14,7 @@ import server.mail.routes
 import server.maintenance
 import server.metrics
 import server.oauth.routes
+import server.openapi
 import server.staff.routes
 from server import health
 from server.clock import Clock, clock_for
@@ -30,7 +31,7 @@ log = get_logger(__name__)
 # Each area of the server: its routes, and optionally `async def startup(runtime)`
 # for background work (listeners, senders) that lives as long as the process.
 AREAS = (server.maintenance, server.oauth.routes, server.flow.routes, ivr.routes, server.staff.routes, server.mail.routes,
-         server.metrics)
+         server.metrics, server.openapi)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_workers: int | None = None) -> Starlette:

@@ -57,9 +57,9 @@ def parse_time(text: str | None, field: str) -> datetime:
     """ISO 8601 (``2026-11-24T13:00`` as a form sends it, read as Tokyo time, or with an offset)."""
     try:
         moment = datetime.fromisoformat((text or "").strip())
-    except ValueError:
+        return moment.replace(tzinfo=TOKYO) if moment.tzinfo is None else moment.astimezone(TOKYO)
+    except (ValueError, OverflowError):  # not a time, or one that Tokyo time cannot hold (0001-01-01T00:00+14:00)
         raise WindowRefused(field, N_("Enter a date and time such as 2026-11-24 13:00.")) from None
-    return moment.replace(tzinfo=TOKYO) if moment.tzinfo is None else moment.astimezone(TOKYO)
 
 
 def read_window(starts_at: str | None, ends_at: str | None, reason: str | None, now: datetime) -> NewWindow:

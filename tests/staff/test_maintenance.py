@@ -91,6 +91,7 @@ async def test_a_window_that_makes_no_sense_is_explained_and_not_added(open_cons
         ({**WINDOW, "starts_at": "2026-11-20T09:00", "ends_at": "2026-11-21T09:00"}, "ends_at"),
         ({**WINDOW, "ends_at": "2027-11-24T11:30"}, "ends_at"),
         ({**WINDOW, "starts_at": "tomorrow"}, "starts_at"),
+        ({**WINDOW, "starts_at": "0001-01-01T00:00+14:00"}, "starts_at"),  # before Tokyo time can begin: was a 500
         ({**WINDOW, "reason": ""}, "reason"),
         ({**WINDOW, "reason": "改行\nあり"}, "reason"),
         ({**WINDOW, "reason": "x" * 201}, "reason"),
