@@ -120,6 +120,7 @@ class Settings:
     bank: BankSettings
     policy: PolicySettings
     max_in_flight: int
+    max_event_streams: int
     ivr: IvrSettings
     mail: MailSettings
     secrets: SecretSettings
@@ -257,6 +258,7 @@ def _build(document: dict[str, Any], source: Path, environ: Mapping[str, str]) -
         bank=BankSettings(**{k: top.table("bank").str(k) for k in BankSettings.__dataclass_fields__}),
         policy=_policy(top.table("policy")),
         max_in_flight=top.table("admission").int("max_in_flight", minimum=1),
+        max_event_streams=top.table("admission").int("max_event_streams", minimum=1),
         ivr=_ivr(top.table("ivr")),
         mail=_mail(top.table("mail")),
         secrets=_secrets(top.table("secrets")),

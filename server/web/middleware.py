@@ -17,7 +17,7 @@ from server.reasons import Reason
 from server.runtime import Runtime
 from server.web.errors import busy_response
 from server.web.pages import reason_page
-from server.web.paths import always_open, is_customer_flow, is_screen
+from server.web.paths import always_open, is_customer_flow, is_event_stream, is_screen
 from server.web.security import screen_headers
 
 log = get_logger(__name__)
@@ -57,26 +57,30 @@ class AdmissionControlMiddleware:
     """S02 with Retry-After once more than settings.max_in_flight requests are in progress here.
 
     Counted per process: each process protects its own event loop; the database
-    pool's acquire timeout protects PostgreSQL (see server.web.database).
+    pool's acquire timeout protects PostgreSQL (see server.web.database). The wait
+    screen's event streams idle for up to 120 s each, so they have a bound of their
+    own (settings.max_event_streams) instead of crowding out every other customer.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.in_flight = 0
+        self.in_flight = {"requests": 0, "streams": 0}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or always_open(scope["path"]):
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= _runtime(scope).settings.max_in_flight:
-            log.warning("busy.too_many_requests", path=scope["path"], in_flight=self.in_flight)
+        settings = _runtime(scope).settings
+        kind, bound = ("streams", settings.max_event_streams) if is_event_stream(scope["path"]) else ("requests", settings.max_in_flight)
+        if self.in_flight[kind] >= bound:
+            log.warning("busy.too_many_" + kind, path=scope["path"], in_flight=self.in_flight[kind])
             await busy_response(Request(scope))(scope, receive, send)
             return
-        self.in_flight += 1
+        self.in_flight[kind] += 1
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
+            self.in_flight[kind] -= 1
 
 
 class MaintenanceGateMiddleware:

@@ -23,3 +23,8 @@ def is_customer_flow(path: str) -> bool:
 
 def always_open(path: str) -> bool:
     return path.startswith(ALWAYS_OPEN_PREFIXES)
+
+
+def is_event_stream(path: str) -> bool:
+    """The wait screen's server-sent events: long-lived and nearly idle."""
+    return path == "/flow/phone/events"
