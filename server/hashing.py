@@ -18,6 +18,8 @@ import hmac
 import multiprocessing
 import os
 import secrets
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -81,6 +83,18 @@ def new_token(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+def _leave_with_parent(parent_pid: int) -> None:
+    """In each worker: exit once the server that started it is gone, even if it was killed with SIGKILL
+    (a worker blocked on its queue would otherwise wait for work forever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="renkei-parent-watch", daemon=True).start()
+
+
 class SlowHashPool:
     """argon2 work off the event loop, on every core.
 
@@ -92,7 +106,8 @@ class SlowHashPool:
         self.pepper = pepper
         self.params = params
         self._executor = ProcessPoolExecutor(
-            max_workers=workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")
+            max_workers=workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_leave_with_parent, initargs=(os.getpid(),),
         )
 
     async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
