@@ -1,0 +1,1 @@
+"""scripts/bench: Renkei under load, each scenario beside a bare Starlette + asyncpg ceiling."""

@@ -1,0 +1,41 @@
+"""python -m bench_suite [--quick]: run the benchmark, write docs/PERFORMANCE.md and docs/performance.json."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from bench_suite import machine, report
+from bench_suite.run import Options, run
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the run like Ctrl-C: every finally block runs and stops what it started."""
+    def interrupt(signum, frame):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short runs, to try the harness (figures not for the report)")
+    parser.add_argument("--workers", default="1,2", help="worker counts to measure, comma-separated")
+    parser.add_argument("--no-report", action="store_true", help="print the results; leave docs/ alone")
+    args = parser.parse_args()
+    quick = args.quick
+    options = Options(workers=tuple(int(n) for n in args.workers.split(",")), seconds=3 if quick else 8,
+                      warmup_seconds=1 if quick else 2, flow_customers=16)
+    _stop_on_sigterm()
+    print(f"machine: {machine.describe()}", flush=True)
+    results = asyncio.run(run(options))
+    if args.no_report or quick:
+        print(report.table(results))
+    else:
+        report.write(results)
+        print(f"wrote {report.MARKDOWN} and {report.JSON}")
+
+
+if __name__ == "__main__":
+    main()
