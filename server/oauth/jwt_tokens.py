@@ -142,8 +142,10 @@ def parse_key_file(path: Path) -> KeySet:
 
 def new_private_key() -> ECKey:
     key = ECKey.generate_key("P-256", parameters={"alg": SIGNING_ALG, "use": "sig"}, private=True)
-    key.ensure_kid()
-    return key
+    # The thumbprint, behind a prefix: a bare base64url kid may start with "-",
+    # which `renkei keys retire KID` would read as an option.
+    parameters = {"alg": SIGNING_ALG, "use": "sig", "kid": "rk-" + key.thumbprint()}
+    return ECKey.import_key(key.as_dict(private=True), parameters)
 
 
 @contextmanager

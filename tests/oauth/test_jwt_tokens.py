@@ -73,3 +73,10 @@ def test_a_key_file_broken_while_the_server_runs_leaves_it_signing_with_the_keys
     assert keys.verify("not.a.token") is None  # a failed check looks at the file again
     assert keys.verify(token) is not None and keys.sign({}, {"jti": "y"})
     assert any("signing_keys.unreadable" in line for line in log_lines)
+
+
+def test_a_new_signing_key_id_never_reads_as_a_command_line_option() -> None:
+    from server.oauth.jwt_tokens import new_private_key
+
+    kids = {new_private_key().kid for _ in range(50)}
+    assert len(kids) == 50 and all(kid.startswith("rk-") for kid in kids)
