@@ -7,6 +7,9 @@ from typing import Any
 
 import asyncpg
 
+# A trigger NOTIFYs the client_id here whenever a client's row changes (sql/0003_client_changes.sql).
+CHANGES_CHANNEL = "renkei_client"
+
 
 async def get_client(conn: asyncpg.Connection | asyncpg.Pool, client_id: str) -> asyncpg.Record | None:
     """An enabled client, or None."""

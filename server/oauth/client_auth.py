@@ -19,6 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
@@ -26,12 +28,13 @@ from urllib.parse import unquote_plus
 import asyncpg
 from starlette.requests import Request
 
-from server.db.clients import get_client
 from server.db.tokens import remember_once
 from server.hashing import token_digest
+from server.oauth.client_cache import ClientCache
 from server.oauth.errors import InvalidClient, InvalidRequest, OAuthError
 from server.oauth.signed_jwt import is_time, signed_by_any, unverified_parts
 from server.runtime import Runtime
+from server.web.database import connection
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Compared against when the client is unknown, so both failures take the same time.
@@ -42,9 +45,13 @@ IAT_LEEWAY = timedelta(seconds=60)
 MAX_ASSERTION_LIFETIME = timedelta(days=1)
 
 
-async def authenticated_client(request: Request, form: dict[str, str], conn: asyncpg.Connection, *, kind: str,
+async def authenticated_client(request: Request, form: dict[str, str], conn: asyncpg.Connection | None, *, kind: str,
                                refusal: OAuthError) -> asyncpg.Record:
-    """The client that sent the form; ``refusal`` when it is not of ``kind``."""
+    """The client that sent the form; ``refusal`` when it is not of ``kind``.
+
+    ``conn`` None: a connection is taken only if the database must be asked
+    (a client not in memory yet, a client assertion's jti to record).
+    """
     client = await authenticate_client(request, form, request.app.state.runtime, conn)
     if client["kind"] != kind:
         raise refusal
@@ -52,7 +59,7 @@ async def authenticated_client(request: Request, form: dict[str, str], conn: asy
 
 
 async def authenticate_client(request: Request, form: dict[str, str], runtime: Runtime,
-                              conn: asyncpg.Connection) -> asyncpg.Record:
+                              conn: asyncpg.Connection | None) -> asyncpg.Record:
     """The authenticated client (app or resource server); InvalidClient otherwise."""
     basic = request.headers.get("authorization")
     assertion = form.get("client_assertion")
@@ -62,7 +69,7 @@ async def authenticate_client(request: Request, form: dict[str, str], runtime: R
         raise InvalidClient("client_secret_post is not supported; send the secret with HTTP Basic")
     if basic:
         client_id, secret = parse_basic(basic)
-        client = await _by_secret(conn, client_id, secret)
+        client = await _by_secret(runtime, conn, client_id, secret)
     elif assertion:
         client = await _by_assertion(form, runtime, conn)
     else:
@@ -87,8 +94,26 @@ def parse_basic(header: str) -> tuple[str, str]:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-async def _by_secret(conn: asyncpg.Connection, client_id: str, secret: str) -> asyncpg.Record:
-    client = await get_client(conn, client_id)
+@asynccontextmanager
+async def _connection(runtime: Runtime, conn: asyncpg.Connection | None) -> AsyncIterator[asyncpg.Connection]:
+    if conn is not None:
+        yield conn
+    else:
+        async with connection(runtime) as own:
+            yield own
+
+
+async def _client(runtime: Runtime, conn: asyncpg.Connection | None, client_id: str) -> asyncpg.Record | None:
+    """The enabled client, from this process's memory when it can be (server.oauth.client_cache)."""
+    clients: ClientCache = runtime.extras["clients"]
+    if (known := clients.remembered(client_id)) is not None:
+        return known
+    async with _connection(runtime, conn) as db:
+        return await clients.client(db, client_id)
+
+
+async def _by_secret(runtime: Runtime, conn: asyncpg.Connection | None, client_id: str, secret: str) -> asyncpg.Record:
+    client = await _client(runtime, conn, client_id)
     registered = bytes(client["secret_digest"]) if client and client["secret_digest"] else _NO_SECRET
     matches = hmac.compare_digest(token_digest(secret), registered)
     if client is None or not matches or client["auth_method"] != "client_secret_basic":
@@ -96,7 +121,7 @@ async def _by_secret(conn: asyncpg.Connection, client_id: str, secret: str) -> a
     return client
 
 
-async def _by_assertion(form: dict[str, str], runtime: Runtime, conn: asyncpg.Connection) -> asyncpg.Record:
+async def _by_assertion(form: dict[str, str], runtime: Runtime, conn: asyncpg.Connection | None) -> asyncpg.Record:
     if form.get("client_assertion_type") != JWT_BEARER:
         raise InvalidClient(f"client_assertion_type must be {JWT_BEARER}")
     assertion = form["client_assertion"]
@@ -105,7 +130,7 @@ async def _by_assertion(form: dict[str, str], runtime: Runtime, conn: asyncpg.Co
         raise InvalidClient("the client assertion is not a signed JWT")
     header, claims = parts
     client_id = claims.get("iss")
-    client = await get_client(conn, client_id) if isinstance(client_id, str) else None
+    client = await _client(runtime, conn, client_id) if isinstance(client_id, str) else None
     if client is None or client["auth_method"] != "private_key_jwt":
         raise InvalidClient("client authentication failed", detail=f"assertion iss={str(client_id)[:64]!r}")
     key_set = await runtime.extras["client_keys"].key_set(client, header.get("kid"))
@@ -114,7 +139,9 @@ async def _by_assertion(form: dict[str, str], runtime: Runtime, conn: asyncpg.Co
     now = runtime.clock.now()
     check_assertion_claims(claims, client_id=client["client_id"], issuer=runtime.settings.issuer, now=now)
     expires = datetime.fromtimestamp(claims["exp"], now.tzinfo)
-    if not await remember_once(conn, f"client_assertion:{client_id}:{claims['jti']}", seen_at=now, forget_after=expires):
+    async with _connection(runtime, conn) as db:
+        first_use = await remember_once(db, f"client_assertion:{client_id}:{claims['jti']}", seen_at=now, forget_after=expires)
+    if not first_use:
         raise InvalidClient("the client assertion was already used (jti)")
     return client
 

@@ -22,6 +22,13 @@ class GrantAccounts:
     def __init__(self) -> None:
         self._known: OrderedDict[str, str] = OrderedDict()
 
+    def remembered(self, grant_id: str) -> str | None:
+        """The account when this process has looked it up before (no connection needed)."""
+        account = self._known.get(grant_id)
+        if account is not None:
+            self._known.move_to_end(grant_id)
+        return account
+
     async def account_of(self, conn: asyncpg.Connection, grant_id: str) -> str | None:
         """``BBB-T-NNNNNNN``, or None for an unknown grant."""
         if grant_id in self._known:

@@ -1,8 +1,9 @@
 """POST /introspect (RFC 7662) for the bank's resource servers.
 
 An access token is checked locally (signature, typ, iss, aud, exp) and against
-the in-memory revocation set: no database round trip per call. A refresh token
-is looked up in the database. Anything else, or anything not live, is simply
+the in-memory revocation set, the resource server is one this process
+remembers (server.oauth.client_cache) and so is the grant's account: no
+database connection is taken at all. A refresh token is looked up in the database. Anything else, or anything not live, is simply
 ``{"active": false}`` (§2.2: no reason is given).
 
 Besides the RFC 7662 members, an active answer names the ``account``
@@ -36,30 +37,34 @@ async def introspect(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     form = await read_form(request)
     refusal = InvalidClient("only the bank's resource servers may introspect tokens")
-    async with connection(runtime) as conn:
-        await authenticated_client(request, form, conn, kind="resource_server", refusal=refusal)
-        if "token" not in form:
-            raise InvalidRequest("token is required")
-        return no_store_json(await describe(runtime, conn, form["token"]))
+    await authenticated_client(request, form, None, kind="resource_server", refusal=refusal)
+    if "token" not in form:
+        raise InvalidRequest("token is required")
+    return no_store_json(await describe(runtime, form["token"]))
 
 
 def looks_like_jwt(value: str) -> bool:
     return value.count(".") == 2
 
 
-async def describe(runtime: Runtime, conn: asyncpg.Connection, value: str) -> dict[str, Any]:
+async def describe(runtime: Runtime, value: str) -> dict[str, Any]:
     if looks_like_jwt(value):
-        return await describe_access_token(runtime, conn, value)
-    return await describe_refresh_token(runtime, conn, value)
+        return await describe_access_token(runtime, value)
+    async with connection(runtime) as conn:
+        return await describe_refresh_token(runtime, conn, value)
 
 
-async def describe_access_token(runtime: Runtime, conn: asyncpg.Connection, value: str) -> dict[str, Any]:
+async def describe_access_token(runtime: Runtime, value: str) -> dict[str, Any]:
     claims = verify_access_token(runtime.extras["signing_keys"], runtime.settings, value, now=runtime.clock.now())
     if claims is None or runtime.extras["revocations"].is_revoked(grant_id=claims["grant"], jti=claims["jti"]):
         return INACTIVE
     answer = {"active": True, "token_type": "DPoP" if "cnf" in claims else "Bearer"}
     answer.update({k: claims[k] for k in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "cnf") if k in claims})
-    answer["account"] = await runtime.extras["grant_accounts"].account_of(conn, claims["grant"])
+    accounts = runtime.extras["grant_accounts"]
+    answer["account"] = accounts.remembered(claims["grant"])
+    if answer["account"] is None:
+        async with connection(runtime) as conn:
+            answer["account"] = await accounts.account_of(conn, claims["grant"])
     return answer
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from starlette.routing import Route
 
+from server.oauth.client_cache import ClientCache
 from server.oauth.client_keys import ClientKeys
 from server.oauth.grant_accounts import GrantAccounts
 from server.oauth.housekeeping import start_housekeeping
@@ -24,6 +25,10 @@ async def startup(runtime: Runtime) -> None:
     runtime.exit_stack.push_async_callback(http.aclose)
     runtime.extras["client_keys"] = ClientKeys(http)
     runtime.extras["grant_accounts"] = GrantAccounts()
+    clients = ClientCache(runtime.database_url)
+    await clients.start()
+    runtime.exit_stack.push_async_callback(clients.close)
+    runtime.extras["clients"] = clients
     revocations = RevocationSet(runtime)
     await revocations.start()
     runtime.exit_stack.push_async_callback(revocations.close)
