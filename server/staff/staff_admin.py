@@ -98,10 +98,20 @@ async def add(request: Request, staff: StaffMember) -> Response:
                        entered=entered)
 
 
+def _no_such_member(member: str) -> bool:
+    """An id no clerk can have (one holding a NUL would even fail in PostgreSQL): there is nothing to change."""
+    return not STAFF_ID.fullmatch(member)
+
+
+UNCHANGED = "/staff/members?done=unchanged"
+
+
 @page(Permission.STAFF_WRITE)
 async def disable(request: Request, staff: StaffMember) -> Response:
     runtime = sessions.runtime_of(request)
     member = request.path_params["member"]
+    if _no_such_member(member):
+        return RedirectResponse(UNCHANGED, status_code=303)
     if member == staff.staff_id:  # the last head office clerk must not lock everyone out
         _ = render.gettext_of(request)
         return await _page(request, staff, status=422, error=_("You cannot disable yourself."))
@@ -118,6 +128,8 @@ async def new_password(request: Request, staff: StaffMember) -> Response:
     runtime = sessions.runtime_of(request)
     _ = render.gettext_of(request)
     member, password = request.path_params["member"], form_of(request).get("password", "")
+    if _no_such_member(member):
+        return RedirectResponse(UNCHANGED, status_code=303)
     if problem := _password_problem(password, runtime.settings.env, _):
         return await _page(request, staff, status=422, error=problem, field_errors={f"password-{member}": problem})
     password_hash = await runtime.slow_hash.hash_password(password)

@@ -16,6 +16,7 @@ from server.logs import get_logger
 from server.reasons import Reason
 from server.runtime import Runtime
 from server.web.errors import busy_response
+from server.web.nul_characters import NulCharacterMiddleware
 from server.web.pages import reason_page
 from server.web.paths import always_open, is_customer_flow, is_event_stream, is_screen
 from server.web.security import screen_headers
@@ -117,4 +118,5 @@ middleware: list[Middleware] = [
     Middleware(SecurityHeadersMiddleware),
     Middleware(AdmissionControlMiddleware),
     Middleware(MaintenanceGateMiddleware),
+    Middleware(NulCharacterMiddleware),  # reads form bodies: inside admission control, which must count it
 ]
