@@ -43,7 +43,7 @@ class Window:
 
 
 def window_at(now: datetime, window_seconds: int) -> Window:
-    """The fixed window holding ``now``: windows are ``window_seconds`` long, counted from the Unix epoch.
+    """The fixed window holding ``now`` (in UTC): windows are ``window_seconds`` long, counted from the Unix epoch.
 
     The same instant gives the same window in every process and every time zone.
     """
@@ -51,9 +51,10 @@ def window_at(now: datetime, window_seconds: int) -> Window:
         raise ValueError("a naive datetime has no time zone; pass an aware datetime")
     if window_seconds < 1:
         raise ValueError(f"window_seconds must be >= 1, not {window_seconds}")
-    elapsed = (now - _EPOCH) // timedelta(seconds=window_seconds)
-    starts_at = (_EPOCH + elapsed * timedelta(seconds=window_seconds)).astimezone(now.tzinfo)
-    return Window(starts_at, starts_at + timedelta(seconds=window_seconds))
+    length = timedelta(seconds=window_seconds)
+    # In UTC: wall-clock arithmetic in a zone with summer time would stretch or shrink a window.
+    starts_at = _EPOCH + (now - _EPOCH) // length * length
+    return Window(starts_at, starts_at + length)
 
 
 def address_key(address: str | None) -> str:

@@ -64,25 +64,30 @@ def _auth_for(path: str, credentials: Credentials) -> dict:
 
 def _fuzz_operation(operation, base_url: str, credentials: Credentials, outcome: Outcome) -> None:  # type: ignore[no-untyped-def]
     fixed = _auth_for(operation.path, credentials)
-    session = requests.Session()
-    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-        path_parameters = {"key": ACCOUNT} if "{key}" in operation.path and mode is GenerationMode.POSITIVE else None
+    with requests.Session() as session:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            _fuzz_mode(operation, mode, base_url, fixed, session, outcome)
 
-        @hypothesis_settings(max_examples=EXAMPLES_PER_MODE, deadline=None, database=None, derandomize=True,
-                             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy(generation_mode=mode, headers=fixed.get("headers"), path_parameters=path_parameters))
-        def one_request(case) -> None:  # type: ignore[no-untyped-def]
-            outcome.requests += 1
-            response = case.call(base_url=base_url, session=session, auth=fixed.get("auth"), cookies=fixed.get("cookies"),
-                                 timeout=15)
-            case.validate_response(response, checks=CHECKS)
 
-        try:
-            one_request()
-        except Unsatisfiable:  # nothing can be sent that breaks the schema (no parameters): nothing to do
-            continue
-        except Exception as failure:  # every operation is fuzzed; all failures are reported together
-            outcome.failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {failure}")
+def _fuzz_mode(operation, mode: GenerationMode, base_url: str, fixed: dict, session: requests.Session,  # type: ignore[no-untyped-def]
+               outcome: Outcome) -> None:
+    path_parameters = {"key": ACCOUNT} if "{key}" in operation.path and mode is GenerationMode.POSITIVE else None
+
+    @hypothesis_settings(max_examples=EXAMPLES_PER_MODE, deadline=None, database=None, derandomize=True,
+                         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode, headers=fixed.get("headers"), path_parameters=path_parameters))
+    def one_request(case) -> None:  # type: ignore[no-untyped-def]
+        outcome.requests += 1
+        response = case.call(base_url=base_url, session=session, auth=fixed.get("auth"), cookies=fixed.get("cookies"),
+                             timeout=15)
+        case.validate_response(response, checks=CHECKS)
+
+    try:
+        one_request()
+    except Unsatisfiable:  # nothing can be sent that breaks the schema (no parameters): nothing to do
+        return
+    except Exception as failure:  # every operation is fuzzed; all failures are reported together
+        outcome.failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {failure}")
 
 
 def _fuzz_everything(base_url: str, credentials: Credentials) -> Outcome:

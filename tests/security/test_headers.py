@@ -135,8 +135,8 @@ async def _staff_api(tour: Tour, console: Console) -> None:
     await tour.see("/staff/api/maintenance-windows", PRIVATE, lambda: post("/staff/api/maintenance-windows", {}), 400)
     await tour.see("/staff/api/maintenance-windows/{window_id:int}/cancel", PRIVATE,
                    lambda: post("/staff/api/maintenance-windows/1/cancel", {}), 404)
-    await tour.see("/staff/api/accounts/{key}/lock", PRIVATE, lambda: httpx.AsyncClient(base_url=str(console.http.base_url)).get(
-        f"{key}/lock"), 401)
+    async with httpx.AsyncClient(base_url=str(console.http.base_url)) as signed_out:
+        await tour.see("/staff/api/accounts/{key}/lock", PRIVATE, lambda: signed_out.get(f"{key}/lock"), 401)
 
 
 async def _token_side(tour: Tour, http: httpx.AsyncClient, db, clock, settings) -> None:  # type: ignore[no-untyped-def]
