@@ -173,7 +173,7 @@ def test_any_authorization_request_is_accepted_or_answered_with_an_oauth_error(p
     assert isinstance(checked, AuthorizationRequest) and set(checked.scopes) <= set(APP["scopes"])
 
 
-def test_the_property_tests_above_use_strategies_that_reach_both_answers() -> None:
+def test_good_input_is_accepted_so_the_properties_above_are_not_all_refusals() -> None:
     """A sanity check that the strategies are not all refusals: the sample values include good input."""
     assert fields.parse_account({"branch_code": "001", "account_type": "1", "account_number": "1234567"}).ok
     assert fields.parse_customer({"birth_date": "1980-04-01", "name_kana": "ヤマダ タロウ", "email": "taro@example.jp"}, NOW.date()).ok
