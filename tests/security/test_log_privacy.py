@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from server.logs import mask_text
+from server.settings import PROJECT_ROOT
 from tests.log_privacy import find_leaks, leaks_in, masked
 
 
@@ -68,3 +72,23 @@ def test_a_leak_is_reported_by_line_number_without_its_value() -> None:
     (leak,) = find_leaks(lines)
     assert leak.line_number == 2 and leak.kind == "phone number (E.164)"
     assert "9012345678" not in str(leak)
+
+
+LEAKY_TEST = '''
+from server.logs import get_logger
+
+def test_that_logs_a_code_under_a_key_nobody_thought_to_redact():
+    get_logger("leaky").info("app.redirect", code="Qx7b3W0f9kLmN2pR5sT8vY1zA4cE6gH")
+'''
+
+
+def test_a_test_run_that_logs_a_token_fails_and_the_report_names_the_line_but_not_the_token(tmp_path) -> None:
+    (tmp_path / "conftest.py").write_text("from tests.conftest import *  # noqa: F403  (the hooks under test)\n")
+    (tmp_path / "test_leaky.py").write_text(LEAKY_TEST)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "asyncio_mode=auto", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, timeout=120,
+    )
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "1 passed" in run.stdout and "log privacy" in run.stdout and "token value" in run.stdout
+    assert "Qx7b3W0f9kLmN2pR5sT8vY1zA4cE6gH" not in run.stdout + run.stderr
