@@ -19,6 +19,7 @@ import fcntl
 import json
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,12 @@ log = get_logger(__name__)
 SIGNING_ALG = "ES256"
 DEVELOPMENT_KEYS_FILE = "signing-keys.json"
 CHECK_SECONDS = 5.0
+# Resource servers introspect the same token on every API call they serve. A signature that
+# verified once verifies the same way for as long as the key set is the same, so a key set
+# remembers the tokens it verified (a changed key file makes a new key set, which remembers
+# nothing). Only tokens that verified are remembered; the caller checks expiry, audience and
+# revocation every time.
+VERIFIED_TOKENS = 4096
 
 
 class SigningKeys:
@@ -44,16 +51,25 @@ class SigningKeys:
     def __init__(self, key_set: KeySet) -> None:
         self.key_set = key_set
         self.signer: ECKey = key_set.keys[0]  # type: ignore[assignment]
+        self._verified: OrderedDict[str, jwt.Token] = OrderedDict()
 
     def sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
         return jwt.encode({**header, "alg": SIGNING_ALG, "kid": self.signer.kid}, claims, self.signer)
 
     def verify(self, value: str) -> jwt.Token | None:
         """The token if one of our keys signed it with ES256; None for anything else."""
+        token = self._verified.get(value)
+        if token is not None:
+            self._verified.move_to_end(value)
+            return token
         try:
-            return jwt.decode(value, self.key_set, algorithms=[SIGNING_ALG])
+            token = jwt.decode(value, self.key_set, algorithms=[SIGNING_ALG])
         except (JoseError, ValueError, TypeError, KeyError, UnicodeError):
             return None
+        self._verified[value] = token
+        if len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+        return token
 
     def public_jwks(self) -> dict[str, Any]:
         return {"keys": [key.as_dict(private=False) for key in self.key_set.keys]}
