@@ -41,6 +41,8 @@ log = get_logger(__name__)
 # Staff-added windows that ended longer ago than this are not kept in memory.
 _KEEP_ENDED = timedelta(days=31)
 _RETRY_SECONDS = 2.0
+# How far ahead window_at looks for the next window when the service is open.
+_LOOK_AHEAD = timedelta(days=1)
 _HHMM = re.compile(r"^(\d\d):(\d\d)$")
 
 
@@ -153,10 +155,27 @@ class MaintenanceService:
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
         self.calendar = MaintenanceCalendar(rules)
+        self._span: tuple[MaintenanceCalendar, datetime, datetime, Window | None] | None = None
         self._refreshing = asyncio.Lock()
 
     def window_at(self, now: datetime) -> Window | None:
-        return self.calendar.window_at(now)
+        """The window ``now`` is in, if any: from memory while ``now`` stays in the span last worked out.
+
+        The S01 gate and /token ask on every request; the answer only changes
+        when a window begins or ends, so each answer is remembered with the span
+        over which it holds (a window, or the open time until the next one, at
+        most a day ahead). A new calendar (staff windows reloaded) forgets it.
+        """
+        calendar, span = self.calendar, self._span
+        if span is not None and span[0] is calendar and span[1] <= now < span[2]:
+            return span[3]
+        window = calendar.window_at(now)
+        if window is not None:
+            self._span = (calendar, window.starts_at, window.ends_at, window)
+        else:
+            upcoming = calendar.windows_between(now, now + _LOOK_AHEAD)
+            self._span = (calendar, now, upcoming[0].starts_at if upcoming else now + _LOOK_AHEAD, None)
+        return window
 
     def windows_between(self, start: datetime, end: datetime) -> list[Window]:
         return self.calendar.windows_between(start, end)
