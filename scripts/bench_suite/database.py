@@ -43,6 +43,10 @@ class BenchDatabase:
             self.url, self.where = self._embedded.start(), "embedded, in a temporary directory"
         return self.url
 
+    def postmaster_pid(self) -> int | None:
+        """The embedded server's main process (its CPU can be read); None for DATABASE_URL's server."""
+        return self._embedded.postmaster_pid() if self._embedded else None
+
     async def stop(self) -> None:
         if self._embedded is not None:
             self._embedded.stop()

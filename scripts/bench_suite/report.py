@@ -51,7 +51,7 @@ def _header(results: dict[str, Any]) -> list[str]:
     libraries = {lib for run in results["runs"].values() for lib in run["renkei"]["libraries"]}
     a = results["argon2"]
     return [
-        f"Run of {results['finished_at']} (Asia/Tokyo) on {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB, "
+        f"Renkei at commit {results.get('commit', 'unknown')}; run of {results['finished_at']} (Asia/Tokyo) on {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB, "
         f"{m['system']}, Python {m['python']}; load average before the run {m['load_average']}.",
         f"PostgreSQL {results['postgresql']} ({results['database']}); clock: {results['clock']}; "
         f"argon2id m={a['memory_kib']} KiB, t={a['time_cost']}, p={a['parallelism']}; "
@@ -114,6 +114,21 @@ def _cost_table(results: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+ROLES = ("worker", "argon2 helper", "postgres", "load generator")
+
+
+def _cpu_table(results: dict[str, Any]) -> list[str]:
+    lines = ["| scenario | server | workers | " + " | ".join(ROLES) + " |", "|---|---|---|" + "---|" * len(ROLES)]
+    for scenario in (*SCENARIOS, FLOWS):
+        for workers, run in results["runs"].items():
+            for kind in ("renkei", "baseline"):
+                measured = run[kind].get(scenario.key, {}).get("cpu_ms")
+                if measured is not None:
+                    cells = " | ".join(f"{measured[role]:.3g}" if role in measured else "–" for role in ROLES)
+                    lines.append(f"| {scenario.key} | {kind} | {workers} | {cells} |")
+    return lines + [""]
+
+
 def _memory_table(results: dict[str, Any]) -> list[str]:
     lines = ["| server | workers | supervisor MB | each worker MB (largest) | argon2 helper MB (largest) |", "|---|---|---|---|---|"]
     for workers, run in results["runs"].items():
@@ -129,7 +144,9 @@ def table(results: dict[str, Any]) -> str:
     lines = [*_header(results), "### Targets", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {name} | {measured} | {'yes' if met else '**no**'} |" for name, measured, met in targets(results)]
     lines += ["", "### Requests", "", *_scenario_table(results), "### Complete authorizations", "", *_flow_tables(results),
-              "### What a request costs the database", "", *_cost_table(results), "### Peak resident memory", "",
+              "### What a request costs the database", "", *_cost_table(results),
+              "### CPU per request (ms; per completed flow for flows, warm-up included)", "", *_cpu_table(results),
+              "### Peak resident memory", "",
               *_memory_table(results)]
     return "\n".join(lines)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench_suite import baseline, counting, database, machine, scenarios, seed, servers
+from bench_suite import baseline, counting, cpu, database, machine, scenarios, seed, servers
 from bench_suite.database import BenchDatabase, server_version
 from bench_suite.paths import ROOT, SUITE
 from bench_suite.scenarios import Stage
@@ -30,14 +31,15 @@ class Options:
     seconds: float
     warmup_seconds: float
     flow_customers: int
+    tree: Path = ROOT  # the checkout whose Renkei is measured (another one: a worktree of an older commit)
 
 
-def _environment(database_url: str, work: Path, port: int, clock_file: Path | None) -> dict[str, str]:
+def _environment(database_url: str, work: Path, port: int, clock_file: Path | None, tree: Path = ROOT) -> dict[str, str]:
     """Renkei's settings for the run: development (the bench signs its own calls), production argon2."""
     ours = {*ENV_OVERRIDES, "RENKEI_CONFIG", "RENKEI_CLOCK_FILE"}
     env = {k: v for k, v in os.environ.items() if k not in ours}
     env.update({"DATABASE_URL": database_url, "RENKEI_ENV": "development", "RENKEI_VAR_DIR": str(work / "var"),
-                "RENKEI_PUBLIC_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": f"{SUITE.parent}:{ROOT}"})
+                "RENKEI_PUBLIC_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": f"{tree}:{SUITE.parent}"})
     if clock_file:
         env["RENKEI_CLOCK_FILE"] = str(clock_file)
     return env
@@ -61,7 +63,9 @@ async def _wrk_scenarios(stage: Stage, server: servers.Server, options: Options,
         await run_wrk(server.url, warmup, options.warmup_seconds)
         calls = scenarios.calls_for(options.seconds)
         load = await scenarios.prepared(stage, scenario.key, server.url, renkei=renkei, calls=calls)
+        before = cpu.snapshot(server, stage.postgres_pid)
         result = results[scenario.key] = await run_wrk(server.url, load, options.seconds)
+        result["cpu_ms"] = cpu.per_request(before, cpu.snapshot(server, stage.postgres_pid), result["requests"])
         print(f"  {'renkei' if renkei else 'baseline'} {scenario.key}: {result['per_second']:.0f}/s, "
               f"p99 {result['p99_ms']:.1f} ms, errors {result['errors']}", flush=True)
     return results
@@ -74,12 +78,14 @@ async def _flows(stage: Stage, server: servers.Server, options: Options) -> dict
     path = stage.work / "driver.json"
     path.write_text(json.dumps(config))
     before = await database.activity(stage.database_url)
+    spent = cpu.snapshot(server, stage.postgres_pid)
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench_suite.driver", str(path),
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), timeout=config["seconds"] + config["warmup_seconds"] + 120)
     if process.returncode:
         raise RuntimeError(f"the flow driver failed: {err.decode()[-2000:]}")
     result = json.loads(out)
+    result["cpu_ms"] = cpu.per_request(spent, cpu.snapshot(server, stage.postgres_pid), result["walked"])
     after = await database.activity(stage.database_url)  # WAL and sizes are current at once (row counts are not)
     result["wal_bytes_per_flow"] = round((after.wal_bytes - before.wal_bytes) / max(result["walked"], 1))
     result["bytes_grown_per_flow"] = {table: round((after.sizes[table] - before.sizes.get(table, 0)) / max(result["walked"], 1))
@@ -104,28 +110,34 @@ async def _serve(kind: str, stage: Stage, env: dict[str, str], port: int, worker
     return results
 
 
+def _commit(tree: Path) -> str:
+    done = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(tree), "status", "--porcelain", "--", "server", "ivr", "sql"], capture_output=True, text=True)
+    return (done.stdout.strip() or "unknown") + (" with uncommitted changes" if dirty.stdout.strip() else "")
+
+
 async def run(options: Options) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="rk-bench-work-", dir="/tmp"))
-    database = BenchDatabase(os.environ.get("DATABASE_URL"))
-    database_url = await database.start()
+    bench_db = BenchDatabase(os.environ.get("DATABASE_URL"))
+    database_url = await bench_db.start()
     try:
-        return await _run(options, work, database, database_url)
+        return await _run(options, work, bench_db, database_url)
     finally:
-        await database.stop()
+        await bench_db.stop()
 
 
-async def _run(options: Options, work: Path, database: BenchDatabase, database_url: str) -> dict[str, Any]:
+async def _run(options: Options, work: Path, bench_db: BenchDatabase, database_url: str) -> dict[str, Any]:
     renkei_port, baseline_port = servers.free_port(), servers.free_port()
-    env = _environment(database_url, work, renkei_port, None)
+    env = _environment(database_url, work, renkei_port, None, options.tree)
     settings = load_settings(environ=env)
     opens_at = _open_time(settings, clock_for(None).now())
     if opens_at:  # the bench measures open hours, whenever it runs
         write_clock_offset(work / "clock", opens_at)
-        env = _environment(database_url, work, renkei_port, work / "clock")
+        env = _environment(database_url, work, renkei_port, work / "clock", options.tree)
     seed.renkei("migrate", env=env)
     resource_server = seed.seed_demo_and_resource_server(env)
     stage = Stage(database_url, settings, clock_for(work / "clock" if opens_at else None), work, resource_server,
-                  hash_pin(settings.secrets.pin_pepper, argon2_params(settings), seed.PIN))
+                  hash_pin(settings.secrets.pin_pepper, argon2_params(settings), seed.PIN), bench_db.postmaster_pid())
     async with stage.connection() as conn:
         await baseline.create_tables(conn)
     ports = {"renkei": renkei_port, "baseline": baseline_port}
@@ -136,6 +148,6 @@ async def _run(options: Options, work: Path, database: BenchDatabase, database_u
     for workers in options.workers:
         print(f"{workers} worker process(es)", flush=True)
         runs[str(workers)] = {kind: await _serve(kind, stage, env, ports[kind], workers, options) for kind in ("baseline", "renkei")}
-    return {"machine": machine.describe(), "postgresql": await server_version(database_url), "database": database.where,
+    return {"machine": machine.describe(), "postgresql": await server_version(database_url), "database": bench_db.where,
             "clock": opens_at.isoformat() if opens_at else "system clock", "argon2": vars(settings.argon2),
-            "options": vars(options), "counting": counted, "runs": runs}
+            "options": {**vars(options), "tree": str(options.tree)}, "commit": _commit(options.tree), "counting": counted, "runs": runs}

@@ -65,6 +65,7 @@ class Stage:
     work: Path
     resource_server: tuple[str, str]
     pin_hash: str
+    postgres_pid: int | None = None  # the embedded server's, for its CPU time
     _branches: int = 900
 
     def new_branch(self) -> str:
