@@ -95,6 +95,24 @@ def _leave_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="renkei-parent-watch", daemon=True).start()
 
 
+def helpers_per_process(cores: int, server_processes: int) -> int:
+    """argon2 helpers for each server process: the cores shared out, at least one each.
+
+    Every server process has its own pool; with as many processes as cores, one
+    helper each already keeps every core busy, and a pool per process the size
+    of the machine would make processes times cores helpers (and their memory).
+    """
+    return max(1, cores // max(1, server_processes))
+
+
+def _server_processes() -> int:
+    """How many server processes share this machine: ``renkei serve --workers N`` says so in WEB_CONCURRENCY."""
+    try:
+        return int(os.environ.get("WEB_CONCURRENCY", "1"))
+    except ValueError:
+        return 1
+
+
 class SlowHashPool:
     """argon2 work off the event loop, on every core.
 
@@ -106,7 +124,7 @@ class SlowHashPool:
         self.pepper = pepper
         self.params = params
         self._executor = ProcessPoolExecutor(
-            max_workers=workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"),
+            max_workers=workers or helpers_per_process(os.cpu_count() or 1, _server_processes()), mp_context=multiprocessing.get_context("spawn"),
             initializer=_leave_with_parent, initargs=(os.getpid(),),
         )
 

@@ -28,8 +28,9 @@ def serve(host: str, port: int, workers: int) -> None:
     # The embedded server (if any) belongs to this parent process and outlives
     # the workers; they reach it through DATABASE_URL.
     with resolved_database_url(settings) as url:
-        asyncio.run(_migrate(url))
+        asyncio.run(_migrate(settings.database.direct_url or url))  # its advisory lock needs a session
         os.environ["DATABASE_URL"] = url
+        os.environ["WEB_CONCURRENCY"] = str(workers)  # each worker's argon2 pool takes its share of the cores
         with shared_between_workers(workers):
             uvicorn.run("server.asgi:app", host=host, port=port, workers=workers,
                         proxy_headers=True, log_config=None, server_header=False)
