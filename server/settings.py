@@ -38,6 +38,11 @@ class DatabaseSettings:
     pool_min: int
     pool_max: int
     acquire_timeout_seconds: float
+    # A session connection straight to PostgreSQL for LISTEN and migrations, when ``url``
+    # goes through a pooler in transaction mode (PgBouncer); None: ``url`` itself.
+    direct_url: str | None = None
+    # asyncpg's prepared statements per connection; 0 behind PgBouncer older than 1.21.
+    statement_cache_size: int = 100
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,7 @@ ENV_OVERRIDES: dict[str, tuple[str | None, str]] = {
     "RENKEI_PUBLIC_URL": (None, "public_url"),
     "RENKEI_VAR_DIR": (None, "var_dir"),
     "DATABASE_URL": ("database", "url"),
+    "DATABASE_DIRECT_URL": ("database", "direct_url"),
     "TWILIO_AUTH_TOKEN": ("ivr", "twilio_auth_token"),
     "RENKEI_AUTH_NUMBERS": ("ivr", "auth_numbers"),
     "SMTP_URL": ("mail", "smtp_url"),
@@ -287,6 +293,8 @@ def _database(section: _Section) -> DatabaseSettings:
         pool_min=pool_min,
         pool_max=pool_max,
         acquire_timeout_seconds=section.float("acquire_timeout_seconds"),
+        direct_url=section.str("direct_url", allow_empty=True) or None if "direct_url" in section.data else None,
+        statement_cache_size=section.int("statement_cache_size") if "statement_cache_size" in section.data else 100,
     )
 
 

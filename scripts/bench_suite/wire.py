@@ -24,13 +24,14 @@ class Counts:
     round_trips: int = 0
     bytes_to_server: int = 0
     bytes_to_client: int = 0
+    named_statements: int = 0  # Parse messages naming the statement (kept by the server for the session)
+    listens: int = 0  # LISTEN commands (they need a session connection, not a pooler's)
 
     def copy(self) -> Counts:
-        return Counts(self.round_trips, self.bytes_to_server, self.bytes_to_client)
+        return Counts(**vars(self))
 
     def minus(self, other: Counts) -> Counts:
-        return Counts(self.round_trips - other.round_trips, self.bytes_to_server - other.bytes_to_server,
-                      self.bytes_to_client - other.bytes_to_client)
+        return Counts(**{name: value - getattr(other, name) for name, value in vars(self).items()})
 
 
 @dataclass
@@ -59,9 +60,17 @@ class _ClientStream:
             kind, length = self.buffer[0], struct.unpack("!I", self.buffer[1:5])[0]
             if len(self.buffer) < 1 + length:
                 return
+            payload = bytes(self.buffer[5 : 1 + length])
             del self.buffer[: 1 + length]
-            if kind in _ROUND_TRIP_TYPES:
-                self.counts.round_trips += 1
+            self._count(kind, payload)
+
+    def _count(self, kind: int, payload: bytes) -> None:
+        if kind in _ROUND_TRIP_TYPES:
+            self.counts.round_trips += 1
+        if kind == ord("P") and payload[:1] != b"\0":
+            self.counts.named_statements += 1
+        if kind == ord("Q") and payload.lstrip().upper().startswith(b"LISTEN"):
+            self.counts.listens += 1
 
 
 class WireCounter:

@@ -34,7 +34,8 @@ def with_database(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T
 
     async def run() -> T:
         async with database_url(settings) as url:
-            pool = await create_pool(url, min_size=1, max_size=4)
+            # Straight to PostgreSQL when a pooler stands between: migrations hold a session advisory lock.
+            pool = await create_pool(settings.database.direct_url or url, min_size=1, max_size=4)
             try:
                 if migrate_first:
                     async with pool.acquire() as conn:

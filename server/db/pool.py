@@ -28,11 +28,12 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10, statement_cache_size: int = 100) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         url,
         min_size=min_size,
         max_size=max_size,
+        statement_cache_size=statement_cache_size,
         init=_init_connection,
         reset=_keep_session,
         # Session time zone is irrelevant to policy (the app decides times) but
