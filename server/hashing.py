@@ -124,7 +124,8 @@ class SlowHashPool:
         self.pepper = pepper
         self.params = params
         self._executor = ProcessPoolExecutor(
-            max_workers=workers or helpers_per_process(os.cpu_count() or 1, _server_processes()), mp_context=multiprocessing.get_context("spawn"),
+            max_workers=workers or helpers_per_process(os.cpu_count() or 1, _server_processes()),
+            mp_context=multiprocessing.get_context("spawn"),
             initializer=_leave_with_parent, initargs=(os.getpid(),),
         )
 
