@@ -13,11 +13,16 @@ from bench_suite.paths import ROOT
 from bench_suite.run import Options, run
 
 
-def _stop_on_sigterm() -> None:
-    """SIGTERM stops the run like Ctrl-C: every finally block runs and stops what it started."""
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the run at once: every finally block runs and stops what it started.
+
+    Our own handler for both, even where the shell started us with SIGINT ignored (a background
+    job): asyncio's would only cancel the main task, which a library waiting inside may absorb.
+    """
     def interrupt(signum, frame):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
 
 
@@ -33,7 +38,7 @@ def main() -> None:
     quick = args.quick
     options = Options(workers=tuple(int(n) for n in args.workers.split(",")), seconds=3 if quick else 8,
                       warmup_seconds=1 if quick else 2, flow_customers=16, tree=args.tree.resolve())
-    _stop_on_sigterm()
+    _stop_on_signals()
     print(f"machine: {machine.describe()}", flush=True)
     results = asyncio.run(run(options))
     if args.json:

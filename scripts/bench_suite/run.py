@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,9 +122,14 @@ async def run(options: Options) -> dict[str, Any]:
     bench_db = BenchDatabase(os.environ.get("DATABASE_URL"))
     database_url = await bench_db.start()
     try:
-        return await _run(options, work, bench_db, database_url)
+        results = await _run(options, work, bench_db, database_url)
+    except BaseException:
+        print(f"servers' logs and the loads' files are kept in {work}", file=sys.stderr)
+        raise
     finally:
         await bench_db.stop()
+    shutil.rmtree(work, ignore_errors=True)
+    return results
 
 
 async def _run(options: Options, work: Path, bench_db: BenchDatabase, database_url: str) -> dict[str, Any]:
