@@ -34,7 +34,7 @@ INSERT = "INSERT INTO bench_insert (row_id, body) VALUES ($1, $2)"
 
 # Renkei's round trips per request of each scenario, by kind (see the counting pass in docs/PERFORMANCE.md).
 INTROSPECT = (READ,)
-REFRESH_BEFORE = (READ, READ)  # client, then the token's grant
+REFRESH_BEFORE = (READ,)  # the token's grant (the client is remembered)
 REFRESH_IN_TRANSACTION = (LOCK, LOCK, UPDATE, UPDATE, INSERT, INSERT)  # + BEGIN and COMMIT
 WEBHOOK_IN_TRANSACTION = (INSERT, UPDATE, UPDATE, INSERT, READ)  # + BEGIN and COMMIT
 STAFF_LOCK = (UPDATE, READ, READ, READ)
