@@ -119,10 +119,11 @@ def _commit(tree: Path) -> str:
 
 async def run(options: Options) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="rk-bench-work-", dir="/tmp"))
+    described = machine.describe()  # the load average before we add ours
     bench_db = BenchDatabase(os.environ.get("DATABASE_URL"))
     database_url = await bench_db.start()
     try:
-        results = await _run(options, work, bench_db, database_url)
+        results = {**await _run(options, work, bench_db, database_url), "machine": described}
     except BaseException:
         print(f"servers' logs and the loads' files are kept in {work}", file=sys.stderr)
         raise
@@ -154,6 +155,6 @@ async def _run(options: Options, work: Path, bench_db: BenchDatabase, database_u
     for workers in options.workers:
         print(f"{workers} worker process(es)", flush=True)
         runs[str(workers)] = {kind: await _serve(kind, stage, env, ports[kind], workers, options) for kind in ("baseline", "renkei")}
-    return {"machine": machine.describe(), "postgresql": await server_version(database_url), "database": bench_db.where,
+    return {"postgresql": await server_version(database_url), "database": bench_db.where,
             "clock": opens_at.isoformat() if opens_at else "system clock", "argon2": vars(settings.argon2),
-            "options": {**vars(options), "tree": str(options.tree)}, "commit": _commit(options.tree), "counting": counted, "runs": runs}
+            "options": {**vars(options), "tree": "." if options.tree == ROOT else options.tree.name}, "commit": _commit(options.tree), "counting": counted, "runs": runs}
