@@ -130,7 +130,9 @@ async def _by_assertion(form: dict[str, str], runtime: Runtime, conn: asyncpg.Co
         raise InvalidClient("the client assertion is not a signed JWT")
     header, claims = parts
     client_id = claims.get("iss")
-    client = await _client(runtime, conn, client_id) if isinstance(client_id, str) else None
+    # A NUL inside the base64 body reaches no form check, and PostgreSQL refuses it in text.
+    usable = isinstance(client_id, str) and "\x00" not in client_id
+    client = await _client(runtime, conn, client_id) if usable else None
     if client is None or client["auth_method"] != "private_key_jwt":
         raise InvalidClient("client authentication failed", detail=f"assertion iss={str(client_id)[:64]!r}")
     key_set = await runtime.extras["client_keys"].key_set(client, header.get("kid"))

@@ -116,3 +116,11 @@ async def test_keys_are_fetched_from_the_jwks_uri_and_fetched_again_when_the_app
     stale = server.runtime.extras["client_keys"]._cache[host.url + "/jwks.json"]
     stale.fetched_at -= 11  # the unknown kid may be fetched again after 10 s
     assert (await push(client, app, assertion_form(app, audience=server.url, now=clock.now()))).status_code == 201
+
+
+@pytest.mark.parametrize("endpoint", ["/par", "/token"])
+async def test_an_assertion_whose_issuer_hides_a_nul_character_is_refused_not_a_server_error(client, server, clock, fapi2, endpoint):
+    fields = assertion_form(fapi2, audience=server.url, now=clock.now(), iss=fapi2.client_id + "\x00")
+    data = {**pushed(), **fields} if endpoint == "/par" else {"grant_type": "refresh_token", "refresh_token": "x", **fields}
+    response = await client.post(endpoint, data=data)
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
