@@ -15,7 +15,7 @@ routes = [
 
 
 async def startup(runtime: Runtime) -> None:
-    hub = WakeupHub(runtime.database_url, runtime.pool)
+    hub = WakeupHub(runtime.listener, runtime.pool)
     await hub.start()
     runtime.exit_stack.push_async_callback(hub.close)
     runtime.extras["wakeup"] = hub

@@ -1,7 +1,7 @@
 """LISTEN/NOTIFY → the waiting screen: wake whoever waits for a flow the moment its call matches.
 
-Each server process keeps one dedicated connection LISTENing on
-``renkei_phone_check`` (server.db.listener). The webhook NOTIFYs the flow id
+Each server process hears ``renkei_phone_check`` on its one listening
+connection (server.db.listener). The webhook NOTIFYs the flow id
 inside its matching transaction, so a call landing on any process wakes the
 screen waiting on any other. A NOTIFY sent while the connection was down is
 lost, so after every reconnect the hub asks the database which of its waiting
@@ -18,7 +18,7 @@ from uuid import UUID
 import asyncpg
 
 from server.db import phone_checks
-from server.db.listener import Listener
+from server.db.listener import Listener, Subscription
 
 
 class Waiter:
@@ -42,18 +42,19 @@ class Waiter:
 
 
 class WakeupHub:
-    """Per process: one listening connection, any number of waiters."""
+    """Per process: one subscription to the channel, any number of waiters."""
 
-    def __init__(self, database_url: str, pool: asyncpg.Pool) -> None:
-        self._pool = pool
+    def __init__(self, hub: Listener, pool: asyncpg.Pool) -> None:
+        self._hub, self._pool = hub, pool
         self._waiters: dict[str, set[Waiter]] = {}
-        self.listener = Listener(database_url, phone_checks.CHANNEL, on_notify=self._wake, on_connect=self._catch_up)
+        self.listener: Subscription | None = None
 
     async def start(self) -> None:
-        await self.listener.start()
+        self.listener = await self._hub.subscribe(phone_checks.CHANNEL, on_notify=self._wake, on_connect=self._catch_up)
 
     async def close(self) -> None:
-        await self.listener.close()
+        if self.listener is not None:
+            await self.listener.close()
 
     @contextlib.asynccontextmanager
     async def subscribe(self, flow_id: UUID | str) -> AsyncIterator[Waiter]:

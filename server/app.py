@@ -43,12 +43,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_work
             pool = await create_pool(url, min_size=settings.database.pool_min, max_size=settings.database.pool_max,
                                      statement_cache_size=settings.database.statement_cache_size)
             slow_hash = SlowHashPool(settings.secrets.pin_pepper, argon2_params(settings), slow_hash_workers)
-            # Listeners hold a session (LISTEN): straight to PostgreSQL when a pooler stands between.
+            # The listener holds a session (LISTEN): straight to PostgreSQL when a pooler stands between.
             runtime = Runtime(settings=settings, clock=clock, pool=pool, slow_hash=slow_hash,
                               database_url=settings.database.direct_url or url)
             app.state.runtime = runtime
             try:
                 async with runtime.exit_stack:
+                    await runtime.listener.start()  # first, so each area's subscription returns caught up
+                    runtime.exit_stack.push_async_callback(runtime.listener.close)
                     for area in AREAS:
                         if hasattr(area, "startup"):
                             await area.startup(runtime)

@@ -2,8 +2,8 @@
 
 Every process keeps the staff-added windows in memory (the S01 gate asks on every
 request) and reloads them when a NOTIFY on ``renkei_maintenance`` arrives, and
-from scratch whenever its listening connection comes back, so a window added on
-one process closes the service on all of them at once.
+from scratch whenever the process's listening connection comes back, so a
+window added on one process closes the service on all of them at once.
 
 An area module: ``startup(runtime)`` puts the service in ``runtime.extras["maintenance"]``.
 """
@@ -20,7 +20,6 @@ from typing import Any
 import asyncpg
 
 from server.db import maintenance_windows
-from server.db.listener import Listener
 from server.logs import get_logger
 from server.policy.maintenance import (
     WEEKDAYS,
@@ -218,10 +217,9 @@ async def startup(runtime: Runtime) -> None:
     async def refresh() -> None:
         await service.refresh(runtime.pool, runtime.clock.now())
 
-    listener = Listener(
-        runtime.database_url, maintenance_windows.CHANNEL, on_notify=lambda _payload: told.set(), on_connect=refresh
+    listener = await runtime.listener.subscribe(
+        maintenance_windows.CHANNEL, on_notify=lambda _payload: told.set(), on_connect=refresh
     )
-    await listener.start()
     runtime.exit_stack.push_async_callback(listener.close)
     refresher = asyncio.create_task(_refresh_when_told(service, runtime, told), name="maintenance:refresh")
     runtime.exit_stack.push_async_callback(_stop, refresher)

@@ -1,4 +1,4 @@
-"""What a running server process holds: settings, clock, pool, slow-hash pool.
+"""What a running server process holds: settings, clock, pool, slow-hash pool, the LISTEN hub.
 
 Built once in the app's lifespan and reached by handlers as
 ``request.app.state.runtime``; nothing here is per-request.
@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from server.clock import Clock
+from server.db.listener import Listener
 from server.hashing import Argon2Params, SlowHashPool
 from server.settings import Settings
 
@@ -26,8 +27,13 @@ class Runtime:
     # Components that later modules attach (signing keys, revocation set, wake-up hub...).
     extras: dict[str, Any] = field(default_factory=dict)
     exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
-    # For dedicated LISTEN connections, which must not hold one of the pool's.
+    # For the dedicated LISTEN connection, which must not hold one of the pool's.
     database_url: str = ""
+    # The process's one LISTEN connection; every area subscribes its channel. Started in the app's lifespan.
+    listener: Listener = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.listener = Listener(self.database_url)
 
 
 def argon2_params(settings: Settings) -> Argon2Params:

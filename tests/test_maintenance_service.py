@@ -12,6 +12,7 @@ import pytest
 
 from server.clock import TOKYO, FrozenClock
 from server.db import maintenance_windows
+from server.db.listener import APPLICATION_NAME
 from server.maintenance import MaintenanceService, calendar_rules_from_settings
 from server.policy.maintenance import default_rules
 from server.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
@@ -164,8 +165,9 @@ async def test_a_window_added_while_the_listening_connection_was_down_is_seen_af
     now, service = clock.now(), server.runtime.extras["maintenance"]
     listener = server.runtime.extras["maintenance_listener"]
     terminated = await db.fetchval(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
-        f"renkei-listen-{maintenance_windows.CHANNEL}",
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE application_name = $1 AND datname = current_database()",
+        APPLICATION_NAME,
     )
     assert terminated == 1
     await maintenance_windows.add_window(db, now, now + timedelta(minutes=10), "回線断の間に追加", "hq-admin", now)

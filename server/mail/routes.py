@@ -1,9 +1,8 @@
-"""The mail area: no routes; in every process, the outbox sender and its NOTIFY listener."""
+"""The mail area: no routes; in every process, the outbox sender and its subscription to the outbox's NOTIFYs."""
 
 from __future__ import annotations
 
 from server.db import outbox
-from server.db.listener import Listener
 from server.logs import get_logger
 from server.mail.sender import OutboxSender
 from server.runtime import Runtime
@@ -22,9 +21,10 @@ async def startup(runtime: Runtime) -> None:
     async def wake_on_connect() -> None:
         sender.wake()  # notices queued while the listener was away
 
-    listener = Listener(runtime.database_url, outbox.CHANNEL, on_notify=lambda _payload: sender.wake(), on_connect=wake_on_connect)
-    await listener.start()
-    runtime.exit_stack.push_async_callback(listener.close)
+    subscription = await runtime.listener.subscribe(
+        outbox.CHANNEL, on_notify=lambda _payload: sender.wake(), on_connect=wake_on_connect
+    )
+    runtime.exit_stack.push_async_callback(subscription.close)
     sender.start()
     runtime.exit_stack.push_async_callback(sender.stop)
     runtime.extras["mail_sender"] = sender

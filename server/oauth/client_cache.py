@@ -5,8 +5,8 @@ row up each time would cost /introspect the only round trip it has. A
 client's row changes rarely (disabled, given a new secret or keys), and a
 trigger (sql/0003_client_changes.sql) NOTIFYs ``renkei_client`` on any change,
 whoever makes it (the console, the CLI, an operator's SQL): every process then
-forgets that client. After the listening connection was lost every client is
-forgotten, since NOTIFYs sent meanwhile are gone.
+forgets that client. After the process's listening connection (server.db.listener)
+was lost every client is forgotten, since NOTIFYs sent meanwhile are gone.
 
 Only enabled clients are remembered; an unknown or disabled client_id is
 looked up every time.
@@ -17,23 +17,25 @@ from __future__ import annotations
 import asyncpg
 
 from server.db.clients import CHANGES_CHANNEL, get_client
-from server.db.listener import Listener
+from server.db.listener import Listener, Subscription
 
 CACHE_SIZE = 1000  # far more clients than a bank registers; beyond this, lookups simply go to the database
 
 
 class ClientCache:
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, hub: Listener) -> None:
+        self._hub = hub
         self._known: dict[str, asyncpg.Record] = {}
         # Bumped on every change notice: a lookup that raced a change is not remembered.
         self._generation = 0
-        self.listener = Listener(database_url, CHANGES_CHANNEL, on_notify=self._changed, on_connect=self._forget_all)
+        self.listener: Subscription | None = None
 
     async def start(self) -> None:
-        await self.listener.start()
+        self.listener = await self._hub.subscribe(CHANGES_CHANNEL, on_notify=self._changed, on_connect=self._forget_all)
 
     async def close(self) -> None:
-        await self.listener.close()
+        if self.listener is not None:
+            await self.listener.close()
 
     def remembered(self, client_id: str) -> asyncpg.Record | None:
         return self._known.get(client_id)

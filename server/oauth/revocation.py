@@ -4,8 +4,8 @@ Access tokens are JWTs checked locally, so revocation must reach every process:
 each keeps the set of revoked grant ids and token ids (jti), loaded at start and
 kept current by LISTEN/NOTIFY on ``renkei_revocation`` (the NOTIFY is sent in the
 revoking transaction, so it arrives exactly when the revocation is committed).
-When the listening connection is lost the whole set is loaded again after it
-reconnects (server.db.listener), since NOTIFYs sent meanwhile are gone.
+When the process's listening connection is lost the whole set is loaded again
+after it reconnects (server.db.listener), since NOTIFYs sent meanwhile are gone.
 
 Revocation never un-happens, so a load merges into the set instead of replacing
 it: a NOTIFY that arrives while a load runs is never lost. An entry is kept
@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from server.db import tokens
-from server.db.listener import Listener
+from server.db.listener import Subscription
 from server.logs import get_logger
 from server.runtime import Runtime
 
@@ -37,15 +37,17 @@ class RevocationSet:
         self.grants: dict[str, datetime] = {}  # revoked grant id -> forget after
         self.jtis: dict[str, datetime] = {}  # revoked access token id -> forget after
         self._pruned_at: datetime | None = None
-        self.listener = Listener(
-            runtime.database_url, tokens.REVOCATION_CHANNEL, on_notify=self._notified, on_connect=self.load
-        )
+        self.listener: Subscription | None = None
 
     async def start(self) -> None:
-        await self.listener.start()
+        """Load the set, then keep it current; returns once loaded."""
+        self.listener = await self.runtime.listener.subscribe(
+            tokens.REVOCATION_CHANNEL, on_notify=self._notified, on_connect=self.load
+        )
 
     async def close(self) -> None:
-        await self.listener.close()
+        if self.listener is not None:
+            await self.listener.close()
 
     def is_revoked(self, *, grant_id: str, jti: str) -> bool:
         return grant_id in self.grants or jti in self.jtis

@@ -8,9 +8,10 @@ import asyncpg
 
 from ivr.checks import wait_for_phone_check
 from server.clock import FrozenClock
+from server.db.listener import APPLICATION_NAME
 from tests.ivr.conftest import TARO, OpenCheck, Ring
 
-LISTENER_NAME = "renkei-listen-renkei_phone_check"
+LISTENER_NAME = APPLICATION_NAME
 
 
 async def test_a_match_made_on_another_server_wakes_the_waiter_at_once(

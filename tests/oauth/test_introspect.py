@@ -127,8 +127,9 @@ async def test_a_revocation_made_while_the_listener_was_disconnected_shows_after
     app, rs, account_id = parties
     body = await issue(client, db, clock, app, account_id)
     revocations = server.runtime.extras["revocations"]
-    await db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'renkei-listen-renkei_revocation'")
-    while await db.fetchval("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'renkei-listen-renkei_revocation'"):
+    listening = "application_name = 'renkei-listener' AND datname = current_database()"
+    await db.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {listening}")
+    while await db.fetchval(f"SELECT count(*) FROM pg_stat_activity WHERE {listening}"):
         await asyncio.sleep(0.01)
     grant_id = await db.fetchval("SELECT grant_id FROM access_token")
     async with db.acquire() as conn:
