@@ -30,6 +30,21 @@ TEXTS = {
 }
 
 
+# Not an outcome of a call: nothing was recorded, so the caller's next call counts as the first.
+UNAVAILABLE_TEXT = (
+    "申し訳ございません。ただ今、電話番号の確認を受け付けることができません。"
+    "しばらくしてから、もう一度おかけ直しください。"
+)
+
+
+def unavailable() -> str:
+    """What a caller hears when the call cannot be checked now (the database is unreachable)."""
+    response = VoiceResponse()
+    response.say(UNAVAILABLE_TEXT, language=LANGUAGE, voice=VOICE)
+    response.hangup()
+    return str(response)
+
+
 def answer(outcome: str, *, matched_call: str, window_seconds: int) -> str:
     """The TwiML document for ``outcome``; ``matched_call`` is settings.ivr.matched_call."""
     response = VoiceResponse()

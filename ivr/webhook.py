@@ -24,6 +24,8 @@ from server.metrics import IVR_CALLS
 from server.policy.phone_numbers import mask, parse_caller
 from server.reasons import Reason
 from server.runtime import Runtime
+from server.web.database import is_unreachable
+from server.web.errors import log_outage
 
 log = get_logger(__name__)
 
@@ -63,7 +65,14 @@ async def voice(request: Request) -> Response:
     call = read_call(form)
     if call is None:
         return PlainTextResponse("CallSid and To (E.164) are required", status_code=400)
-    outcome = await settle(runtime, call)
+    try:
+        outcome = await settle(runtime, call)
+    except Exception as exc:
+        if not is_unreachable(exc):
+            raise
+        # An error status would make Twilio play its own English message: tell the caller in Japanese instead.
+        log_outage(VOICE_PATH, exc)
+        return twiml.twiml_response(twiml.unavailable())
     document = twiml.answer(
         outcome, matched_call=runtime.settings.ivr.matched_call, window_seconds=runtime.settings.policy.phone_check_seconds
     )

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.logs import get_logger
 from server.oauth.errors import NO_STORE, InvalidRequest, OAuthError, ServerError
-from server.web.database import Busy
+from server.web.database import Busy, is_unreachable
 
 log = get_logger("renkei.oauth")
 
@@ -25,7 +25,11 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def oauth_endpoint(handler: Handler) -> Handler:
-    """Answer OAuthError with its JSON, and anything unexpected with a bare server_error."""
+    """Answer OAuthError with its JSON, and anything unexpected with a bare server_error.
+
+    Overload and an unreachable database are the app's answers (server.web.errors:
+    503 ``temporarily_unavailable`` with Retry-After), the same at every endpoint.
+    """
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
@@ -34,9 +38,11 @@ def oauth_endpoint(handler: Handler) -> Handler:
         except OAuthError as error:
             log.info("oauth.refused", path=request.url.path, error=error.error, hint=error.hint, detail=error.detail)
             return error.response()
-        except Busy:  # no database connection in time: the app's S02 answer (503, Retry-After)
+        except Busy:
             raise
         except Exception as exc:  # the client learns nothing; the log learns everything
+            if is_unreachable(exc):
+                raise
             log.error("oauth.failed", path=request.url.path, exc_info=exc)
             return ServerError("the server could not complete the request").response()
 

@@ -103,6 +103,22 @@ class TemporarilyUnavailable(OAuthError):
         super().__init__(hint, headers={"Retry-After": str(max(1, retry_after_seconds))})
 
 
+class ServiceUnavailable(OAuthError):
+    """Overloaded, or PostgreSQL unreachable: the same request will work later.
+
+    RFC 6749 §4.1.2.1 defines ``temporarily_unavailable`` for the authorization
+    endpoint; with 503 and ``Retry-After`` (RFC 9110 §15.6.4) at the other
+    endpoints it is what clients handle best: most retry a 503 by themselves,
+    and the code says the same to those that read the body.
+    """
+
+    error = "temporarily_unavailable"
+    status_code = 503
+
+    def __init__(self, hint: str, *, retry_after_seconds: int) -> None:
+        super().__init__(hint, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
 class InvalidDpopProof(OAuthError):
     """RFC 9449 §5: the DPoP proof is missing, malformed or does not match."""
 

@@ -1,11 +1,13 @@
-"""A database connection for one request, or S02 when none comes in time."""
+"""A database connection for one request; S02 when none comes in time, and which errors mean PostgreSQL is unreachable."""
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
+from asyncpg import exceptions as pg
 
 from server.runtime import Runtime
 
@@ -14,11 +16,49 @@ class Busy(Exception):
     """No connection within settings.database.acquire_timeout_seconds: the service is overloaded (S02)."""
 
 
+# What PostgreSQL or the driver says when the server is down, restarting or gone
+# from under a connection. Seen by stopping the embedded server in
+# tests/faults/test_database_outage.py: a pooled connection fails its next query
+# with ConnectionDoesNotExistError, one that noticed first with InterfaceError
+# "connection is closed", and new connections fail with OSError (the socket file
+# is gone, or nothing listens: ConnectionRefusedError).
+UNREACHABLE_SERVER_ERRORS: tuple[type[Exception], ...] = (
+    pg.PostgresConnectionError,  # class 08: ConnectionDoesNotExistError, ConnectionFailureError, ...
+    pg.CannotConnectNowError,  # 57P03: starting up or shutting down
+    pg.AdminShutdownError,  # 57P01: terminated by a shutdown or pg_terminate_backend
+    pg.CrashShutdownError,  # 57P02: another backend crashed, every session is dropped
+)
+# Every type an outage can surface as; is_unreachable decides for each error.
+UNREACHABLE_ERROR_TYPES: tuple[type[Exception], ...] = (*UNREACHABLE_SERVER_ERRORS, pg.InterfaceError, OSError)
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True when ``error`` means PostgreSQL cannot be reached now, not that a query or our code is wrong.
+
+    ``pool is closing`` is not an outage (the process is stopping or a bug
+    closed it); an OSError counts only when the driver raised it, so a broken
+    file or socket of our own stays a server error.
+    """
+    if isinstance(error, UNREACHABLE_SERVER_ERRORS):
+        return True
+    if isinstance(error, pg.InterfaceError):
+        return "connection is closed" in str(error)
+    if isinstance(error, OSError):
+        return _raised_inside_the_driver(error)
+    return False
+
+
+def _raised_inside_the_driver(error: BaseException) -> bool:
+    return any(frame.f_globals.get("__name__", "").startswith("asyncpg.")
+               for frame, _ in traceback.walk_tb(error.__traceback__))
+
+
 @asynccontextmanager
 async def connection(runtime: Runtime) -> AsyncIterator[asyncpg.Connection]:
     try:
         conn = await runtime.pool.acquire(timeout=runtime.settings.database.acquire_timeout_seconds)
-    except (TimeoutError, asyncpg.exceptions.TooManyConnectionsError):
+    except (TimeoutError, pg.TooManyConnectionsError):
+        # TooManyConnections is PostgreSQL's max_connections: reachable, but overloaded.
         raise Busy() from None
     try:
         yield conn

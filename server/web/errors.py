@@ -3,18 +3,23 @@
 Screens (/authorize, /flow/..., the staff console) get pages; everything else
 (/token, /par, /introspect, /revoke, /staff/api/..., the IVR) keeps JSON or
 plain text. An unexpected exception is logged with the request id and becomes
-S03; the browser never sees a stack trace.
+S03; the browser never sees a stack trace. PostgreSQL unreachable is not
+unexpected: S03 too, but 503 with Retry-After (``temporarily_unavailable`` on
+the APIs), one warning line, and nothing of the visitor's state touched.
 """
 
 from __future__ import annotations
 
+from asyncpg.exceptions import TooManyConnectionsError
+from prometheus_client import Counter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from server.logs import get_logger
+from server.oauth.errors import ServiceUnavailable
 from server.reasons import Reason
-from server.web.database import Busy
+from server.web.database import UNREACHABLE_ERROR_TYPES, Busy, is_unreachable
 from server.web.forms import MalformedForm
 from server.web.pages import Notice, notice_page, reason_page
 from server.web.paths import is_screen
@@ -22,21 +27,49 @@ from server.web.paths import is_screen
 log = get_logger(__name__)
 
 RETRY_AFTER_SECONDS = 30
+# A restart of PostgreSQL takes seconds; a failover rather longer. Clients come back soon after.
+OUTAGE_RETRY_AFTER_SECONDS = 30
+
+DATABASE_UNREACHABLE = Counter("renkei_database_unreachable_total", "Requests refused because PostgreSQL could not be reached")
+
+
+def unavailable_response(request: Request, reason: Reason, *, retry_after: int, hint: str, **page: str | None) -> Response:
+    """503 with Retry-After: for a screen the reason page, for an API ``temporarily_unavailable`` JSON."""
+    if is_screen(request.url.path):
+        headers = {"Retry-After": str(retry_after), "Cache-Control": "no-store"}
+        return reason_page(request, reason, status=503, headers=headers, **page)
+    return ServiceUnavailable(hint, retry_after_seconds=retry_after).response()
 
 
 def busy_response(request: Request) -> Response:
-    """S02, with Retry-After: for a screen the page, for an API the JSON error."""
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
-    if is_screen(request.url.path):
-        return reason_page(request, Reason.S02, headers=headers)
-    return JSONResponse(
-        {"error": "temporarily_unavailable", "error_description": "busy, try again later"}, status_code=503, headers=headers
-    )
+    """S02: the service is overloaded."""
+    return unavailable_response(request, Reason.S02, retry_after=RETRY_AFTER_SECONDS, hint="busy, try again later")
+
+
+def outage_response(request: Request) -> Response:
+    """S03: PostgreSQL cannot be reached; the same request works again once it is back."""
+    # The reference number lets the help desk find the warning line, as for any S03.
+    return unavailable_response(request, Reason.S03, retry_after=OUTAGE_RETRY_AFTER_SECONDS,
+                                hint="the service is unavailable for a moment, try again later", request_id=_request_id(request))
 
 
 async def busy(request: Request, exc: Exception) -> Response:
     log.warning("busy.no_database_connection", path=request.url.path)
     return busy_response(request)
+
+
+async def database_unreachable(request: Request, exc: Exception) -> Response:
+    """Registered for every type an outage can surface as; anything else of those types is unexpected."""
+    if not is_unreachable(exc):
+        raise exc
+    log_outage(request.url.path, exc)
+    return outage_response(request)
+
+
+def log_outage(path: str, exc: BaseException) -> None:
+    """One line per refused request: the kind of error only (its text may quote a query)."""
+    DATABASE_UNREACHABLE.inc()
+    log.warning("database.unreachable", path=path, error=type(exc).__name__)
 
 
 async def malformed_form(request: Request, exc: Exception) -> Response:
@@ -54,8 +87,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return notice_page(request, Notice.NOT_FOUND, status=exc.status_code)
 
 
+def _request_id(request: Request) -> str | None:
+    return request.scope.get("state", {}).get("request_id")
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
-    request_id = request.scope.get("state", {}).get("request_id")
+    request_id = _request_id(request)
     log.error("unexpected_error", path=request.url.path, request_id=request_id, exc_info=exc)
     if is_screen(request.url.path):
         try:
@@ -69,6 +106,8 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
 
 exception_handlers = {
     Busy: busy,
+    TooManyConnectionsError: busy,  # PostgreSQL's max_connections, met outside server.web.database.connection
+    **{kind: database_unreachable for kind in UNREACHABLE_ERROR_TYPES},
     MalformedForm: malformed_form,
     HTTPException: http_error,
     Exception: unexpected_error,

@@ -1,0 +1,69 @@
+"""A PostgreSQL of the test's own, to stop and start again under a running server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from server.db.embedded import EmbeddedPostgres
+from server.db.migrate import migrate
+
+
+class OwnDatabase:
+    """An embedded PostgreSQL in a temporary directory; ``stop`` and ``start`` keep its data and its URL."""
+
+    def __init__(self, pgdata: Path) -> None:
+        self.pgdata = pgdata
+        self.server: EmbeddedPostgres | None = None
+        self.url = ""
+
+    def start(self) -> str:
+        self.server = EmbeddedPostgres(self.pgdata)
+        self.url = self.server.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    async def connect(self) -> asyncpg.Connection:
+        return await asyncpg.connect(self.url)
+
+
+@pytest.fixture
+async def own_database() -> AsyncIterator[OwnDatabase]:
+    """Migrated and running. Ask for it before ``start_server``, so servers stop before it does."""
+    # A short directory: the Unix socket's path must stay under 108 bytes.
+    root = Path(tempfile.mkdtemp(prefix="rk-f-", dir="/tmp"))
+    database = OwnDatabase(root / "pg")
+    database.start()
+    try:
+        conn = await database.connect()
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        yield database
+    finally:
+        database.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def outage_warnings(log_lines: list[str]) -> list[dict]:
+    lines = [line for line in log_lines if '"database.unreachable"' in line]
+    return [entry for entry in map(json.loads, lines) if entry.get("event") == "database.unreachable"]
+
+
+async def refused_so_far(http: httpx.AsyncClient) -> float:
+    """``renkei_database_unreachable_total`` as /metrics shows it to an operator on this machine."""
+    metrics = (await http.get("/metrics")).text
+    values = [line.split()[-1] for line in metrics.splitlines() if line.startswith("renkei_database_unreachable_total ")]
+    return float(values[0]) if values else 0.0
