@@ -116,6 +116,24 @@ class ThrottleSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """How long housekeeping keeps rows nobody reads any more (server.policy.retention, [retention])."""
+
+    every_seconds: int = 300  # one round every so often, done by one process at a time
+    batch_size: int = 1000  # rows per DELETE, each its own short transaction
+    access_token_days: int = 1  # after the token expired
+    ended_grant_days: int = 30  # refresh tokens and used codes, after their grant was revoked or reached its end
+    expired_request_days: int = 1  # unused authorization codes and pushed requests, after they expired
+    late_call_hours: int = 24  # an open phone check answers a late call with B85 this long, then is voided
+    flow_days: int = 7  # flows (and their phone checks) after they were last seen
+    ivr_call_days: int = 30
+    attempt_throttle_hours: int = 24  # after the window ended
+    staff_session_days: int = 7  # after the session was last seen
+    email_outbox_days: int = 30  # notices sent or given up on
+    account_failure_days: int = 30  # Tokyo days of failure counts and locks kept before today
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str
     public_url: str
@@ -137,6 +155,7 @@ class Settings:
     clock_file: Path | None = None
     # Bearer token for /metrics from other hosts; unset: loopback only.
     metrics_token: str | None = None
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     @property
     def production(self) -> bool:
@@ -274,6 +293,7 @@ def _build(document: dict[str, Any], source: Path, environ: Mapping[str, str]) -
         maintenance=_maintenance(document.get("maintenance", {}), source),
         clock_file=Path(clock_file) if clock_file else None,
         metrics_token=top.str("metrics_token", allow_empty=True) or None if "metrics_token" in document else None,
+        retention=_retention(top.table("retention")),
     )
 
 
@@ -349,6 +369,14 @@ def _staff(section: _Section) -> StaffSettings:
         password_failures_before_lock=section.int("password_failures_before_lock", minimum=1),
         password_lock_minutes=section.int("password_lock_minutes", minimum=1),
     )
+
+
+def _retention(section: _Section) -> RetentionSettings:
+    """Keys missing from an older configuration file keep their defaults."""
+    return RetentionSettings(**{
+        key: section.int(key, minimum=1)
+        for key in RetentionSettings.__dataclass_fields__ if key in section.data
+    })
 
 
 def _maintenance(raw: Any, source: Path) -> dict[str, tuple[dict[str, Any], ...]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from server.cli import accounts, clients, customers, demo, keys, locks, serve, staff
+from server.cli import accounts, clients, customers, demo, keys, locks, retention, serve, staff
 from server.cli import simulate as simulate_cli
 
 
@@ -27,3 +27,4 @@ main.add_command(staff.staff_group)
 main.add_command(locks.locks_group)
 main.add_command(accounts.accounts_group)
 main.add_command(keys.keys_group)
+main.add_command(retention.retention_group)
