@@ -65,7 +65,7 @@ SCHEMAS: dict[str, Any] = {
 }
 
 OAUTH_ERROR, STAFF_ERROR = _ref("OAuthError"), _ref("StaffError")
-BUSY = _answer("S02: overloaded; Retry-After says when to try again", OAUTH_ERROR)
+BUSY = _answer("temporarily_unavailable: overloaded, or the database unreachable; retry after Retry-After", OAUTH_ERROR)
 
 
 # The values a parameter may take, where there are few; any other string is refused with invalid_request.
