@@ -55,12 +55,14 @@ RULES: dict[Table, Rule] = {
     Table.PAR_REQUEST: Rule("par_request t", "t.expires_at < $1", ("request_expired",)),
     Table.PHONE_CHECK: Rule("phone_check t", "t.state = 'open' AND t.expires_at < $1", ("late_call",)),
     Table.IVR_CALL: Rule("ivr_call t", "t.received_at < $1", ("ivr_call_received",)),
-    # created_at <= last_seen_at: the bound on created_at only lets the index find the candidates.
+    # created_at <= last_seen_at: the bound on created_at only lets the index find the candidates. A call naming
+    # one of the flow's phone checks keeps it (ivr_call's key), unless the call goes first in the same round.
     Table.FLOW: Rule(
         "flow t",
         """t.created_at < $1 AND t.last_seen_at < $1 AND (t.finished_at IS NULL OR t.finished_at < $1)
-           AND NOT EXISTS (SELECT 1 FROM phone_check p JOIN ivr_call c ON c.phone_check_id = p.id WHERE p.flow_id = t.id)""",
-        ("flow_seen",),
+           AND NOT EXISTS (SELECT 1 FROM phone_check p JOIN ivr_call c ON c.phone_check_id = p.id
+                           WHERE p.flow_id = t.id AND c.received_at >= $2)""",
+        ("flow_seen", "ivr_call_received"),
     ),
     Table.ATTEMPT_THROTTLE: Rule("attempt_throttle t", "t.window_ends_at < $1", ("throttle_ended",)),
     # A small table (one row per staff sign-in): no index, so that every request's last_seen_at update stays HOT.

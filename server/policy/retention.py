@@ -9,7 +9,7 @@ Each table's rule keeps every row the running system may still read:
   ``ended_grant_days`` after the grant was revoked or reached its end;
 - an open phone check past its window still tells a late caller B85 for
   ``late_call_hours``; only then is it voided, and only then may its flow go;
-- a flow stays while a call names one of its phone checks (ivr_call's key);
+- a flow stays while a call kept names one of its phone checks (ivr_call's key);
 - failure counts and locks of today (and ``account_failure_days`` before) stay,
   as does any lock still in force;
 - the operation log is never touched here: it is the bank's audit trail.
@@ -108,7 +108,8 @@ def _authorization_code(row: Row, cut: Cutoffs) -> bool:
 
 def _flow(row: Row, cut: Cutoffs) -> bool:
     last = max(t for t in (row["last_seen_at"], row["finished_at"]) if t is not None)
-    return last < cut.flow_seen and not row["named_by_call"]
+    kept_by_call = row["last_call_at"] is not None and row["last_call_at"] >= cut.ivr_call_received
+    return last < cut.flow_seen and not kept_by_call
 
 
 def _account_failure(row: Row, cut: Cutoffs) -> bool:
@@ -117,7 +118,8 @@ def _account_failure(row: Row, cut: Cutoffs) -> bool:
 
 
 # Per table: may this row go (be voided, for phone_check)? Rows carry the table's columns, plus:
-# refresh_token and authorization_code: grant_revoked_at, grant_expires_at; flow: named_by_call;
+# refresh_token and authorization_code: grant_revoked_at, grant_expires_at; flow: last_call_at (the newest
+# call naming one of its phone checks, or None);
 # email_outbox: given_up (next_attempt_at is 'infinity').
 VERDICTS: dict[Table, Callable[[Row, Cutoffs], bool]] = {
     Table.DPOP_PROOF: lambda r, c: r["forget_after"] < c.now,

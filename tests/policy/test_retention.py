@@ -65,12 +65,14 @@ CASES = [
     (Table.IVR_CALL, "a call of 29 days ago stays", {"received_at": ago(days=29)}, False),
     (Table.IVR_CALL, "a call of 31 days ago goes", {"received_at": ago(days=31)}, True),
     (Table.FLOW, "a flow finished yesterday stays",
-     {"last_seen_at": ago(days=1), "finished_at": ago(days=1), "named_by_call": False}, False),
+     {"last_seen_at": ago(days=1), "finished_at": ago(days=1), "last_call_at": None}, False),
     (Table.FLOW, "a flow finished 8 days ago goes",
-     {"last_seen_at": ago(days=8), "finished_at": ago(days=8), "named_by_call": False}, True),
-    (Table.FLOW, "a flow abandoned 8 days ago goes", {"last_seen_at": ago(days=8), "finished_at": None, "named_by_call": False}, True),
+     {"last_seen_at": ago(days=8), "finished_at": ago(days=8), "last_call_at": None}, True),
+    (Table.FLOW, "a flow abandoned 8 days ago goes", {"last_seen_at": ago(days=8), "finished_at": None, "last_call_at": None}, True),
     (Table.FLOW, "a flow of 8 days ago stays while a call names its phone check",
-     {"last_seen_at": ago(days=8), "finished_at": ago(days=8), "named_by_call": True}, False),
+     {"last_seen_at": ago(days=8), "finished_at": ago(days=8), "last_call_at": ago(days=8)}, False),
+    (Table.FLOW, "a flow of 40 days ago goes with the call naming its phone check",
+     {"last_seen_at": ago(days=40), "finished_at": ago(days=40), "last_call_at": ago(days=40)}, True),
     (Table.ATTEMPT_THROTTLE, "the current window stays", {"window_ends_at": later(minutes=5)}, False),
     (Table.ATTEMPT_THROTTLE, "a window ended an hour ago stays for a day", {"window_ends_at": ago(hours=1)}, False),
     (Table.ATTEMPT_THROTTLE, "a window ended 25 hours ago goes", {"window_ends_at": ago(hours=25)}, True),
@@ -109,7 +111,7 @@ def test_every_table_has_a_rule_and_the_operation_log_none() -> None:
 
 def test_a_flow_stays_while_its_phone_check_still_answers_late_calls_however_short_flow_days_is() -> None:
     cut = cutoffs(replace(DEFAULTS, flow_days=1, late_call_hours=72), SETTINGS.policy, SETTINGS.staff, NOW)
-    flow = {"last_seen_at": ago(days=2), "finished_at": ago(days=2), "named_by_call": False}
+    flow = {"last_seen_at": ago(days=2), "finished_at": ago(days=2), "last_call_at": None}
     assert not may_go(Table.FLOW, flow, cut)
     assert not may_go(Table.PHONE_CHECK, {"state": "open", "expires_at": ago(days=2)}, cut)
 
