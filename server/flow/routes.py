@@ -5,10 +5,9 @@ from __future__ import annotations
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server.flow import account, call, consent, customer, phone, pin, throttling
+from server.flow import account, call, consent, customer, phone, pin
 from server.flow.visit import screen_endpoint
 from server.oauth.authorize import authorize
-from server.runtime import Runtime
 from server.settings import PROJECT_ROOT
 
 STATIC_DIR = PROJECT_ROOT / "server" / "static"
@@ -25,7 +24,3 @@ routes = [
     Route("/flow/consent", screen_endpoint("consent", show=consent.show, submit=consent.submit), methods=["GET", "POST"]),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
 ]
-
-
-async def startup(runtime: Runtime) -> None:
-    await throttling.start_upkeep(runtime)

@@ -8,8 +8,6 @@ are given back unless the attempt was a wrong guess, so only failures count.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -22,13 +20,11 @@ from server.flow.visit import Visit
 from server.logs import get_logger
 from server.policy.throttles import Rule, Scope, Window, address_key, window_at
 from server.reasons import Reason
-from server.runtime import Runtime
 from server.settings import Settings
 
 log = get_logger("renkei.throttle")
 
 T = TypeVar("T")
-UPKEEP_EVERY_SECONDS = 600.0
 
 
 def rules(settings: Settings) -> tuple[Rule, ...]:
@@ -89,24 +85,3 @@ async def busy(visit: Visit, rule: Rule, window: Window) -> Response:
                             next_url=None, reopens_at=None, request_id=None)
     response.headers["Retry-After"] = str(window.seconds_left(visit.now))
     return response
-
-
-async def _forget_ended_windows(runtime: Runtime) -> None:
-    while True:
-        try:
-            await throttles.forget_ended_windows(runtime.pool, runtime.clock.now())
-        except Exception as error:  # the database hiccuped: the next round tries again
-            log.warning("throttle.upkeep_failed", error=type(error).__name__)
-        await asyncio.sleep(UPKEEP_EVERY_SECONDS)
-
-
-async def start_upkeep(runtime: Runtime) -> None:
-    """Every process drops ended windows now and then (any of them may; deleting twice is harmless)."""
-    task = asyncio.create_task(_forget_ended_windows(runtime), name="flow:throttle-upkeep")
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    runtime.exit_stack.push_async_callback(stop)
