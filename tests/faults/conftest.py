@@ -14,6 +14,7 @@ import pytest
 
 from server.db.embedded import EmbeddedPostgres
 from server.db.migrate import migrate
+from tests.flow.walk import reason_of
 
 
 class OwnDatabase:
@@ -55,6 +56,26 @@ async def own_database() -> AsyncIterator[OwnDatabase]:
     finally:
         database.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def assert_outage_page(response: httpx.Response) -> None:
+    """S03 as a temporary unavailability, and the browser's cookies left alone."""
+    assert response.status_code == 503, response.status_code
+    assert reason_of(response.text) == "S03"
+    assert "調整のため連絡ができなくなりました" in response.text
+    assert response.headers["retry-after"].isdigit() and response.headers["cache-control"] == "no-store"
+    assert "set-cookie" not in response.headers
+    assert "Traceback" not in response.text and "asyncpg" not in response.text
+
+
+def assert_temporarily_unavailable(response: httpx.Response) -> None:
+    """The JSON APIs' 503, the same at every endpoint."""
+    assert response.status_code == 503, (response.status_code, response.text)
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["retry-after"].isdigit() and response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["error"] == "temporarily_unavailable" and body["error_description"]
+    assert set(body) == {"error", "error_description"}
 
 
 def outage_warnings(log_lines: list[str]) -> list[dict]:

@@ -19,21 +19,11 @@ from server.db.staff import insert_staff
 from server.hashing import hash_password
 from server.runtime import argon2_params
 from tests.conftest import OPEN_HOURS, build_test_settings
-from tests.faults.conftest import OwnDatabase, outage_warnings, refused_so_far
-from tests.faults.test_database_restart import assert_outage_page
+from tests.faults.conftest import OwnDatabase, assert_outage_page, assert_temporarily_unavailable, outage_warnings, refused_so_far
 from tests.flow.walk import TARO_PHONE, Customer, create_account, create_client
 from tests.oauth.factories import add_account, add_code, add_resource_server, add_sandbox_app
 from tests.oauth.test_token_code import exchange_form
 from tests.staff.conftest import PASSWORD, sign_in
-
-
-def assert_temporarily_unavailable(response: httpx.Response) -> None:
-    assert response.status_code == 503, (response.status_code, response.text)
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["retry-after"].isdigit() and response.headers["cache-control"] == "no-store"
-    body = response.json()
-    assert body["error"] == "temporarily_unavailable" and body["error_description"]
-    assert set(body) == {"error", "error_description"}
 
 
 async def test_the_oauth_endpoints_answer_503_temporarily_unavailable_while_the_database_is_down_and_work_when_it_is_back(

@@ -13,17 +13,8 @@ import asyncio
 import httpx
 
 from tests.conftest import build_test_settings
-from tests.faults.conftest import OwnDatabase, outage_warnings
-from tests.flow.walk import Customer, authorize_params, create_account, create_client, reason_of, redirect_query
-
-
-def assert_outage_page(response: httpx.Response) -> None:
-    assert response.status_code == 503, response.status_code
-    assert reason_of(response.text) == "S03"
-    assert "調整のため連絡ができなくなりました" in response.text
-    assert response.headers["retry-after"].isdigit() and response.headers["cache-control"] == "no-store"
-    assert "set-cookie" not in response.headers
-    assert "Traceback" not in response.text and "asyncpg" not in response.text
+from tests.faults.conftest import OwnDatabase, assert_outage_page, outage_warnings
+from tests.flow.walk import Customer, authorize_params, create_account, create_client, redirect_query
 
 
 async def test_a_database_restart_mid_flow_shows_s03_as_503_meanwhile_and_the_flow_goes_on_by_itself(
