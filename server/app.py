@@ -21,6 +21,7 @@ from server.clock import Clock, clock_for
 from server.db.pool import create_pool, database_url
 from server.hashing import SlowHashPool
 from server.logs import get_logger
+from server.oauth.introspection_shortcut import IntrospectionShortcut
 from server.request_context import RequestContextMiddleware
 from server.runtime import Runtime, argon2_params
 from server.settings import Settings
@@ -65,7 +66,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_work
         routes.extend(area.routes)
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContextMiddleware), Middleware(server.metrics.InFlightMiddleware), *middleware.middleware],
+        middleware=[Middleware(IntrospectionShortcut),  # outermost: its answers need none of the others
+                    Middleware(RequestContextMiddleware), Middleware(server.metrics.InFlightMiddleware), *middleware.middleware],
         exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )

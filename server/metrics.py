@@ -43,6 +43,8 @@ IVR_CALLS = Counter("renkei_ivr_calls_total", "Calls to the auth numbers by outc
 TOKENS_ISSUED = Counter("renkei_tokens_issued_total", "Tokens issued at /token by grant type", ["grant_type"])
 EMAILS = Counter("renkei_emails_total", "Completion notice sending attempts by result (sent, retry, gave_up)", ["result"])
 HTTP_REQUESTS = Counter("renkei_http_requests_total", "HTTP requests answered, by status class (2xx...)", ["status"])
+INTROSPECTIONS = Counter("renkei_introspections_total", "Introspections answered, from memory or by the full endpoint",
+                         ["answered"])
 HTTP_IN_FLIGHT = Gauge("renkei_http_requests_in_flight", "HTTP requests in progress", multiprocess_mode="livesum")
 
 # Forwarding headers mean a proxy stands between: the peer address says nothing of the client.

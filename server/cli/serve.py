@@ -32,8 +32,9 @@ def serve(host: str, port: int, workers: int) -> None:
         os.environ["DATABASE_URL"] = url
         os.environ["WEB_CONCURRENCY"] = str(workers)  # each worker's argon2 pool takes its share of the cores
         with shared_between_workers(workers):
+            # No uvicorn access log: Renkei writes its own line per request (server.request_context).
             uvicorn.run("server.asgi:app", host=host, port=port, workers=workers,
-                        proxy_headers=True, log_config=None, server_header=False)
+                        proxy_headers=True, log_config=None, access_log=False, server_header=False)
 
 
 async def _migrate(url: str) -> None:

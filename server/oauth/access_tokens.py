@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from joserfc import jwt
+
 from server.oauth.jwt_tokens import SigningKeyFile, SigningKeys
 from server.settings import Settings
 
@@ -71,7 +73,12 @@ def verify_access_token(keys: SigningKeys | SigningKeyFile, settings: Settings, 
 
     Revocation is checked by the caller (server.oauth.revocation)."""
     token = keys.verify(value)
-    if token is None or token.header.get("typ") != TOKEN_TYPE_HEADER:
+    return live_claims(token, settings, now=now) if token is not None else None
+
+
+def live_claims(token: jwt.Token, settings: Settings, *, now: datetime) -> dict[str, Any] | None:
+    """The claims of a token whose signature verified, if it is one of our live access tokens."""
+    if token.header.get("typ") != TOKEN_TYPE_HEADER:
         return None
     claims = token.claims
     if claims.get("iss") != settings.issuer or claims.get("aud") != resource_audience(settings):

@@ -114,11 +114,29 @@ async def _client(runtime: Runtime, conn: asyncpg.Connection | None, client_id: 
 
 async def _by_secret(runtime: Runtime, conn: asyncpg.Connection | None, client_id: str, secret: str) -> asyncpg.Record:
     client = await _client(runtime, conn, client_id)
-    registered = bytes(client["secret_digest"]) if client and client["secret_digest"] else _NO_SECRET
-    matches = hmac.compare_digest(token_digest(secret), registered)
-    if client is None or not matches or client["auth_method"] != "client_secret_basic":
+    matched = secret_matches(client, secret)  # compared even for an unknown client: the same time either way
+    if client is None or not matched:
         raise InvalidClient("client authentication failed", detail=f"client_id={client_id[:64]!r} basic")
     return client
+
+
+def secret_matches(client: asyncpg.Record | None, secret: str) -> bool:
+    """client_secret_basic for this client, with this secret (compared in constant time, known client or not)."""
+    registered = bytes(client["secret_digest"]) if client and client["secret_digest"] else _NO_SECRET
+    matches = hmac.compare_digest(token_digest(secret), registered)
+    return client is not None and matches and client["auth_method"] == "client_secret_basic"
+
+
+def remembered_basic_client(runtime: Runtime, authorization: str) -> asyncpg.Record | None:
+    """The client these Basic credentials authenticate, if this process remembers it; None for anything else.
+
+    None says nothing either way: the caller hands the request to the full check, which decides and logs."""
+    try:
+        client_id, secret = parse_basic(authorization)
+    except OAuthError:
+        return None
+    client = runtime.extras["clients"].remembered(client_id)
+    return client if client is not None and secret_matches(client, secret) else None
 
 
 async def _by_assertion(form: dict[str, str], runtime: Runtime, conn: asyncpg.Connection | None) -> asyncpg.Record:

@@ -6,20 +6,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.logs import get_logger
 from server.oauth.errors import NO_STORE, InvalidRequest, OAuthError, ServerError
+from server.oauth.forms import FORM_TYPE, is_form, parse_form
 from server.web.database import Busy, is_unreachable
 
 log = get_logger("renkei.oauth")
-
-FORM_TYPE = "application/x-www-form-urlencoded"
-MAX_BODY_BYTES = 64 * 1024
-MAX_FIELDS = 64
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -51,22 +47,9 @@ def oauth_endpoint(handler: Handler) -> Handler:
 
 async def read_form(request: Request) -> dict[str, str]:
     """The form parameters, each at most once (RFC 6749 §3.1); empty ones count as absent."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != FORM_TYPE:
+    if not is_form(request.headers.get("content-type", "")):
         raise InvalidRequest(f"the body must be {FORM_TYPE}")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise InvalidRequest("the request body is too large")
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidRequest("the form is not valid UTF-8 form encoding") from None
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        if name in form:
-            raise InvalidRequest(f"{name} is repeated")
-        form[name] = value
-    return {name: value for name, value in form.items() if value != ""}
+    return parse_form(await request.body())
 
 
 def no_store_json(body: dict[str, Any], *, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:

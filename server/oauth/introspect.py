@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from server.db import tokens
 from server.hashing import token_digest
+from server.metrics import INTROSPECTIONS
 from server.oauth.access_tokens import subject_for_grant, verify_access_token
 from server.oauth.client_auth import authenticated_client
 from server.oauth.endpoint import no_store_json, oauth_endpoint, read_form
@@ -30,6 +31,7 @@ from server.runtime import Runtime
 from server.web.database import connection
 
 INACTIVE: dict[str, Any] = {"active": False}
+ANSWERED_CLAIMS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "cnf")
 
 
 @oauth_endpoint
@@ -40,6 +42,7 @@ async def introspect(request: Request) -> Response:
     await authenticated_client(request, form, None, kind="resource_server", refusal=refusal)
     if "token" not in form:
         raise InvalidRequest("token is required")
+    INTROSPECTIONS.labels(answered="endpoint").inc()
     return no_store_json(await describe(runtime, form["token"]))
 
 
@@ -56,15 +59,29 @@ async def describe(runtime: Runtime, value: str) -> dict[str, Any]:
 
 async def describe_access_token(runtime: Runtime, value: str) -> dict[str, Any]:
     claims = verify_access_token(runtime.extras["signing_keys"], runtime.settings, value, now=runtime.clock.now())
-    if claims is None or runtime.extras["revocations"].is_revoked(grant_id=claims["grant"], jti=claims["jti"]):
+    if claims is None:
         return INACTIVE
-    answer = {"active": True, "token_type": "DPoP" if "cnf" in claims else "Bearer"}
-    answer.update({k: claims[k] for k in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "cnf") if k in claims})
-    accounts = runtime.extras["grant_accounts"]
-    answer["account"] = accounts.remembered(claims["grant"])
-    if answer["account"] is None:
+    answer = answer_from_memory(runtime, claims)
+    if answer is None:  # the grant's account is not known to this process yet
         async with connection(runtime) as conn:
-            answer["account"] = await accounts.account_of(conn, claims["grant"])
+            account = await runtime.extras["grant_accounts"].account_of(conn, claims["grant"])
+        answer = {**described_claims(claims), "account": account}
+    return answer
+
+
+def answer_from_memory(runtime: Runtime, claims: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer for a live token's claims, revocation checked; None if the grant's account is not known here."""
+    if runtime.extras["revocations"].is_revoked(grant_id=claims["grant"], jti=claims["jti"]):
+        return INACTIVE
+    account = runtime.extras["grant_accounts"].remembered(claims["grant"])
+    if account is None:
+        return None
+    return {**described_claims(claims), "account": account}
+
+
+def described_claims(claims: dict[str, Any]) -> dict[str, Any]:
+    answer = {"active": True, "token_type": "DPoP" if "cnf" in claims else "Bearer"}
+    answer.update({k: claims[k] for k in ANSWERED_CLAIMS if k in claims})
     return answer
 
 

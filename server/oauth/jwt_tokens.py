@@ -58,9 +58,8 @@ class SigningKeys:
 
     def verify(self, value: str) -> jwt.Token | None:
         """The token if one of our keys signed it with ES256; None for anything else."""
-        token = self._verified.get(value)
+        token = self.remembered(value)
         if token is not None:
-            self._verified.move_to_end(value)
             return token
         try:
             token = jwt.decode(value, self.key_set, algorithms=[SIGNING_ALG])
@@ -69,6 +68,13 @@ class SigningKeys:
         self._verified[value] = token
         if len(self._verified) > VERIFIED_TOKENS:
             self._verified.popitem(last=False)
+        return token
+
+    def remembered(self, value: str) -> jwt.Token | None:
+        """The token if it verified here before; None when unknown (which says nothing of its signature)."""
+        token = self._verified.get(value)
+        if token is not None:
+            self._verified.move_to_end(value)
         return token
 
     def public_jwks(self) -> dict[str, Any]:
@@ -92,6 +98,9 @@ class SigningKeyFile:
         if token is None and self._reload_if_changed():
             token = self.keys.verify(value)
         return token
+
+    def remembered(self, value: str) -> jwt.Token | None:
+        return self._current().remembered(value)
 
     def public_jwks(self) -> dict[str, Any]:
         return self._current().public_jwks()

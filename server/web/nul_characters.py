@@ -17,9 +17,10 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.logs import get_logger
+from server.web.bodies import read_body, replaying
 from server.web.pages import Notice, notice_page
 from server.web.paths import is_customer_flow, is_screen
 
@@ -76,31 +77,8 @@ class NulCharacterMiddleware:
         if not _form_to_read(scope, headers):
             await self.app(scope, receive, send)
             return
-        messages, body = await _read_form(receive)
+        messages, body = await read_body(receive, limit=MAX_FORM_BYTES)
         if body is not None and holds_nul(body):
             await refusal(scope)(scope, receive, send)
             return
-        await self.app(scope, _replaying(messages, receive), send)
-
-
-async def _read_form(receive: Receive) -> tuple[list[Message], bytes | None]:
-    """The body's messages as received; the body too, unless it is larger than any form of ours."""
-    messages: list[Message] = []
-    size = 0
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return messages, None
-        size += len(message.get("body", b""))
-        if size > MAX_FORM_BYTES:
-            return messages, None
-        if not message.get("more_body", False):
-            return messages, b"".join(m.get("body", b"") for m in messages)
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    async def replay() -> Message:
-        return messages.pop(0) if messages else await receive()
-
-    return replay
+        await self.app(scope, replaying(messages, receive), send)
