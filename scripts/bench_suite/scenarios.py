@@ -42,7 +42,8 @@ class Scenario:
 
 SCENARIOS = (
     Scenario("introspect", "/introspect of a live JWT access token", "SELECT by primary key"),
-    Scenario("refresh", "/token refresh grant (rotating refresh token, sandbox app)", "INSERT in a transaction"),
+    Scenario("refresh", "/token refresh grant (rotating refresh token, sandbox app)",
+             "a read, then an INSERT (its own transaction)"),
     Scenario("webhook", f"/ivr/voice signed webhook matching an open phone check, {CONCURRENT_CALLS} lines calling "
              f"(a call a second each)", "UPDATE ... RETURNING in a transaction", paced=True),
     Scenario("staff_lock", "staff lock lookup GET /staff/api/accounts/{b}-{t}-{n}/lock", "SELECT by primary key"),

@@ -113,11 +113,6 @@ async def grant_of_refresh_token(conn: Conn, token_digest: bytes) -> UUID | None
     return await conn.fetchval("SELECT grant_id FROM refresh_token WHERE token_digest = $1", token_digest)
 
 
-async def refresh_token_for_update(conn: asyncpg.Connection, token_digest: bytes) -> asyncpg.Record | None:
-    """Lock the token (after its grant: see grant_for_update)."""
-    return await conn.fetchrow("SELECT * FROM refresh_token WHERE token_digest = $1 FOR UPDATE", token_digest)
-
-
 async def refresh_token_with_grant(conn: Conn, token_digest: bytes) -> asyncpg.Record | None:
     """For introspection: the token's state and its grant, unlocked."""
     return await conn.fetchrow(
@@ -127,8 +122,47 @@ async def refresh_token_with_grant(conn: Conn, token_digest: bytes) -> asyncpg.R
     )
 
 
-async def rotate_refresh_token(conn: Conn, token_digest: bytes, now: datetime) -> None:
-    await conn.execute("UPDATE refresh_token SET rotated_at = $2 WHERE token_digest = $1", token_digest, now)
+async def refresh_token_state(conn: Conn, token_digest: bytes) -> asyncpg.Record | None:
+    """The token, its grant and the grant's account status as they are now, unlocked: the
+    change that follows (refresh_and_issue) takes its locks and checks again."""
+    return await conn.fetchrow(
+        """SELECT rt.rotated_at, rt.revoked_at AS token_revoked_at, g.*, a.status AS account_status
+           FROM refresh_token rt JOIN oauth_grant g ON g.id = rt.grant_id JOIN account a ON a.id = g.account_id
+           WHERE rt.token_digest = $1""",
+        token_digest,
+    )
+
+
+# One statement, so one transaction: the grant is locked first (as every change to a grant
+# and its tokens does), then the token. Each condition the caller checked on its earlier read
+# is checked again under the lock, so a parallel refresh, a revocation or a new DPoP binding
+# committed in between makes this issue nothing instead (the caller then reads again).
+_REFRESH_AND_ISSUE = """
+WITH used_grant AS (
+    UPDATE oauth_grant SET last_used_at = $3, dpop_jkt = $5
+     WHERE id = $2 AND revoked_at IS NULL AND dpop_jkt IS NOT DISTINCT FROM $4
+    RETURNING id
+), presented_token AS (
+    UPDATE refresh_token SET rotated_at = CASE WHEN $6 THEN $3 END
+     WHERE token_digest = $1 AND grant_id = (SELECT id FROM used_grant) AND rotated_at IS NULL AND revoked_at IS NULL
+    RETURNING grant_id
+), new_access_token AS (
+    INSERT INTO access_token (jti, grant_id, issued_at, expires_at) SELECT $7, grant_id, $3, $8 FROM presented_token
+), new_refresh_token AS (
+    INSERT INTO refresh_token (token_digest, grant_id, issued_at) SELECT $9, grant_id, $3 FROM presented_token
+     WHERE $9::bytea IS NOT NULL
+)
+SELECT count(*) = 1 FROM presented_token
+"""
+
+
+async def refresh_and_issue(conn: Conn, token_digest: bytes, grant_id: UUID, *, bound_jkt: str | None, jkt: str | None,
+                            rotates: bool, jti: str, access_expires_at: datetime, new_refresh_digest: bytes | None,
+                            now: datetime) -> bool:
+    """Use the grant, rotate (or keep) the presented token, record the new access token and
+    refresh token; True if done, False if the grant or the token changed since they were read."""
+    return await conn.fetchval(_REFRESH_AND_ISSUE, token_digest, grant_id, now, bound_jkt, jkt, rotates, jti,
+                               access_expires_at, new_refresh_digest)
 
 
 # -- access tokens -----------------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import httpx
 import pytest
 from prometheus_client import REGISTRY
 
 from server.clock import TOKYO
 from tests.oauth.factories import add_account, add_code, add_sandbox_app
+from tests.oauth.test_client_cache import counted_server  # noqa: F401  (fixture)
 from tests.oauth.test_token_code import exchange_form
 
 
@@ -126,3 +128,54 @@ async def test_a_grant_on_an_account_closed_or_moved_by_an_import_issues_nothing
     refused = await client.post("/token", data=refresh_form(first["refresh_token"]), auth=app.basic)
     assert refused.status_code == 400
     assert refused.json()["error"] == "invalid_grant" and "no longer be linked" in refused.json()["error_description"]
+
+
+async def _lock_waiters(db) -> int:  # type: ignore[no-untyped-def]
+    return await db.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+
+
+async def _until_lock_waiters(db, count: int) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(10):
+        while await _lock_waiters(db) < count:
+            await asyncio.sleep(0.01)
+
+
+async def test_refreshes_that_all_read_the_token_unused_still_issue_exactly_once(client, db, tokens):
+    app, grant_id, first = tokens
+    async with db.acquire() as holder, holder.transaction():
+        # Hold the grant as another change would: each refresh reads the token unused, then waits to write.
+        await holder.execute("SELECT 1 FROM oauth_grant WHERE id = $1 FOR UPDATE", grant_id)
+        racing = [asyncio.create_task(client.post("/token", data=refresh_form(first["refresh_token"]), auth=app.basic))
+                  for _ in range(4)]
+        await _until_lock_waiters(db, 4)
+    responses = await asyncio.gather(*racing)
+    assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]
+    # The three that lost found the token used: reuse, so the grant (and the winner's tokens) are revoked.
+    assert await db.fetchval("SELECT revoked_reason FROM oauth_grant WHERE id = $1", grant_id) == "refresh_token_reused"
+    assert await db.fetchval("SELECT count(*) FROM refresh_token WHERE grant_id = $1 AND revoked_at IS NULL", grant_id) == 0
+
+
+async def test_a_refresh_waiting_on_a_revocation_in_progress_issues_nothing_that_outlives_it(client, db, clock, tokens):
+    app, grant_id, first = tokens
+    async with db.acquire() as staff, staff.transaction():  # the console revoking, statement by statement
+        await staff.execute("UPDATE oauth_grant SET revoked_at = $2, revoked_reason = 'staff' WHERE id = $1", grant_id, clock.now())
+        refreshing = asyncio.create_task(client.post("/token", data=refresh_form(first["refresh_token"]), auth=app.basic))
+        await _until_lock_waiters(db, 1)
+        await staff.execute("UPDATE refresh_token SET revoked_at = $2 WHERE grant_id = $1", grant_id, clock.now())
+        await staff.execute("UPDATE access_token SET revoked_at = $2 WHERE grant_id = $1", grant_id, clock.now())
+    response = await refreshing
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert await db.fetchval("SELECT count(*) FROM refresh_token WHERE grant_id = $1 AND revoked_at IS NULL", grant_id) == 0
+    assert await db.fetchval("SELECT count(*) FROM access_token WHERE grant_id = $1 AND revoked_at IS NULL", grant_id) == 0
+
+
+async def test_a_refresh_costs_two_database_round_trips(counted_server, db, clock):  # type: ignore[no-untyped-def]
+    server, relay = counted_server
+    app = await add_sandbox_app(db, clock.now())
+    code = await add_code(db, app, account_id=await add_account(db, clock.now()), now=clock.now())
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        body = (await http.post("/token", data=exchange_form(code), auth=app.basic)).json()  # the app is remembered from here
+        before = relay.counts.round_trips
+        refreshed = await http.post("/token", data=refresh_form(body["refresh_token"]), auth=app.basic)
+        assert refreshed.status_code == 200
+        assert relay.counts.round_trips - before == 2  # the token and its grant; then one statement that changes them

@@ -24,7 +24,7 @@ from server.oauth.dpop import DpopProof
 from server.oauth.errors import InvalidGrant, InvalidRequest, OAuthError
 from server.oauth.grants.lifetime import grant_problem
 from server.oauth.grants.security_events import record_revocation
-from server.oauth.issuance import issue_tokens
+from server.oauth.issuance import new_tokens, record_new_tokens
 from server.runtime import Runtime
 
 log = get_logger(__name__)
@@ -64,7 +64,9 @@ async def _exchange(conn: asyncpg.Connection, runtime: Runtime, client: asyncpg.
     if grant["dpop_jkt"] and grant["dpop_jkt"] != jkt:
         raise InvalidGrant("the grant is bound to another DPoP key")
     await tokens.use_grant(conn, grant["id"], now=now, dpop_jkt=jkt)
-    return await issue_tokens(conn, runtime, grant=grant, scopes=list(grant["scopes"]), jkt=jkt, new_refresh_token=True)
+    issued = new_tokens(runtime, grant=grant, scopes=list(grant["scopes"]), jkt=jkt, with_refresh_token=True, now=now)
+    await record_new_tokens(conn, grant["id"], issued, now)
+    return issued.response(now)
 
 
 async def _used_or_unknown(conn: asyncpg.Connection, runtime: Runtime, digest: bytes, client: asyncpg.Record) -> OAuthError:

@@ -4,13 +4,17 @@ Sandbox apps: the refresh token rotates on every use, and a rotated one presente
 again revokes the whole grant (RFC 9700 §4.14.2). FAPI 2.0 apps: the refresh
 token is bound to the grant's DPoP key and does not rotate (FAPI 2.0 §5.3.2.1).
 
-One explicit transaction locks the grant, then the token, so parallel refreshes
-of one token are decided one after the other: exactly one wins, and the others
-are reuse.
+Two round trips: the token and its grant are read, every check is made, and one
+statement (server.db.tokens.refresh_and_issue) then uses the grant, rotates the
+token and records the new tokens, checking again under its locks that nothing it
+relied on has changed. Parallel refreshes of one token are decided there: exactly
+one issues; the others read again, find the token rotated, and that is reuse.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,11 +23,25 @@ import asyncpg
 from server.db import tokens
 from server.hashing import token_digest
 from server.oauth.dpop import DpopProof
-from server.oauth.errors import InvalidDpopProof, InvalidGrant, InvalidRequest, InvalidScope, OAuthError
+from server.oauth.errors import InvalidDpopProof, InvalidGrant, InvalidRequest, InvalidScope, ServerError
 from server.oauth.grants.lifetime import grant_problem
 from server.oauth.grants.security_events import record_revocation
-from server.oauth.issuance import issue_tokens
+from server.oauth.issuance import new_tokens
 from server.runtime import Runtime
+from server.settings import PolicySettings
+
+# Each further attempt follows a change committed by someone else between our read and our
+# write; the next read sees it, so a second attempt decides. A third is for safety only.
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """What a refresh that passed every check issues."""
+
+    jkt: str | None
+    scopes: list[str]
+    rotates: bool
 
 
 async def refresh(runtime: Runtime, conn: asyncpg.Connection, client: asyncpg.Record, form: dict[str, str],
@@ -31,40 +49,48 @@ async def refresh(runtime: Runtime, conn: asyncpg.Connection, client: asyncpg.Re
     if "refresh_token" not in form:
         raise InvalidRequest("refresh_token is required")
     digest = token_digest(form["refresh_token"])
-    grant_id = await tokens.grant_of_refresh_token(conn, digest)
-    if grant_id is None:
-        raise InvalidGrant("the refresh token is unknown")
-    async with conn.transaction():
-        outcome = await _refresh(conn, runtime, client, grant_id, digest, form.get("scope"), proof)
-    if isinstance(outcome, OAuthError):  # refused, but the revocation it caused is committed
-        raise outcome
-    return outcome
+    for _ in range(ATTEMPTS):
+        state = await tokens.refresh_token_state(conn, digest)
+        if state is None:
+            raise InvalidGrant("the refresh token is unknown")
+        now = runtime.clock.now()
+        plan = renewal(state, client=client, proof=proof, scope=form.get("scope"), now=now, policy=runtime.settings.policy)
+        if plan is None:
+            await _revoke_for_reuse(runtime, conn, state["id"], client_id=client["client_id"], now=now)
+            raise InvalidGrant("the refresh token was already used; the grant is revoked")
+        issued = new_tokens(runtime, grant=state, scopes=plan.scopes, jkt=plan.jkt, with_refresh_token=plan.rotates, now=now)
+        done = await tokens.refresh_and_issue(
+            conn, digest, state["id"], bound_jkt=state["dpop_jkt"], jkt=plan.jkt, rotates=plan.rotates,
+            jti=issued.access.jti, access_expires_at=issued.access.expires_at, new_refresh_digest=issued.refresh_digest, now=now,
+        )
+        if done:
+            return issued.response(now)
+    raise ServerError("the grant kept changing while it was being refreshed")
 
 
-async def _refresh(conn: asyncpg.Connection, runtime: Runtime, client: asyncpg.Record, grant_id: UUID, digest: bytes,
-                   scope: str | None, proof: DpopProof | None) -> dict[str, Any] | OAuthError:
-    now = runtime.clock.now()
-    grant = await tokens.grant_for_update(conn, grant_id)
-    token = await tokens.refresh_token_for_update(conn, digest)
-    if grant["client_id"] != client["client_id"]:
+def renewal(state: asyncpg.Record, *, client: asyncpg.Record, proof: DpopProof | None, scope: str | None, now: datetime,
+            policy: PolicySettings) -> Renewal | None:
+    """What to issue for the token as read; None when it was already used (reuse). Raises a refusal."""
+    if state["client_id"] != client["client_id"]:
         raise InvalidGrant("the refresh token was issued to another client")
-    if token["revoked_at"] is not None or grant["revoked_at"] is not None:
+    if state["token_revoked_at"] is not None or state["revoked_at"] is not None:
         raise InvalidGrant("the refresh token was revoked")
-    if token["rotated_at"] is not None:
-        await tokens.revoke_grant(conn, grant_id, now=now, reason="refresh_token_reused")
-        runtime.extras["revocations"].note(grant_id=grant_id)
-        await record_revocation(conn, grant_id, event="oauth:refresh_token:reused", client_id=client["client_id"], now=now)
-        return InvalidGrant("the refresh token was already used; the grant is revoked")
-    problem = grant_problem(grant, now=now, policy=runtime.settings.policy)
+    if state["rotated_at"] is not None:
+        return None
+    problem = grant_problem(state, now=now, policy=policy)
     if problem:
         raise InvalidGrant(problem)
-    jkt = bound_key(grant["dpop_jkt"], proof)
-    scopes = narrowed_scopes(list(grant["scopes"]), scope)
-    rotates = client["profile"] != "fapi2"
-    if rotates:
-        await tokens.rotate_refresh_token(conn, digest, now)
-    await tokens.use_grant(conn, grant_id, now=now, dpop_jkt=jkt)
-    return await issue_tokens(conn, runtime, grant=grant, scopes=scopes, jkt=jkt, new_refresh_token=rotates)
+    return Renewal(bound_key(state["dpop_jkt"], proof), narrowed_scopes(list(state["scopes"]), scope),
+                   rotates=client["profile"] != "fapi2")
+
+
+async def _revoke_for_reuse(runtime: Runtime, conn: asyncpg.Connection, grant_id: UUID, *, client_id: str,
+                            now: datetime) -> None:
+    """RFC 9700 §4.14.2: one of the two parties holding this token is an attacker; neither keeps the grant."""
+    async with conn.transaction():
+        if await tokens.revoke_grant(conn, grant_id, now=now, reason="refresh_token_reused"):
+            runtime.extras["revocations"].note(grant_id=grant_id)
+            await record_revocation(conn, grant_id, event="oauth:refresh_token:reused", client_id=client_id, now=now)
 
 
 def bound_key(grant_jkt: str | None, proof: DpopProof | None) -> str | None:
