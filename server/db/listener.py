@@ -42,12 +42,9 @@ class Subscription:
         self.hub, self.channel = hub, channel
         self.on_notify, self.on_connect = on_notify, on_connect
         self.ready = asyncio.Event()  # on_connect has succeeded at least once
+        # How many (re)connections this subscriber has caught up with; for tests and logs.
+        self.connections = 0
         self._retry: asyncio.Task[None] | None = None
-
-    @property
-    def connections(self) -> int:
-        """How many times the hub has (re)connected; for tests and logs."""
-        return self.hub.connections
 
     async def close(self) -> None:
         await self.hub.unsubscribe(self)
@@ -84,6 +81,7 @@ class Subscription:
         except Exception as error:  # stale until it succeeds, so it is retried
             log.error("listener.catch_up_failed", channel=self.channel, error=type(error).__name__)
             return False
+        self.connections += 1
         self.ready.set()
         return True
 
