@@ -1,0 +1,56 @@
+"""What one complete authorization costs the database, step by step.
+
+A flow is walked as a browser and Twilio walk it (the benchmark's walker)
+against a server whose every database message passes through a counting relay.
+Round trips are most of a step's server CPU, so a step that starts costing more
+shows here first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import httpx
+
+from scripts.bench_suite.flows import STEPS, App, Walker
+from tests.flow.walk import create_account
+from tests.oauth.factories import add_sandbox_app
+from tests.oauth.test_client_cache import counted_server  # noqa: F401  (fixture)
+
+# Round trips per step of a flow where everything goes right, the second time a
+# process serves one (its statements prepared, its app remembered).
+EXPECTED = {
+    "authorize": 3,
+    "① show": 2, "① post": 10,
+    "② show": 4, "② post": 16,
+    "③ show": 4, "③ post": 13,
+    "④ show": 4, "call (webhook)": 7, "④ post": 7,
+    "⑤ show": 4, "⑤ post (argon2)": 16,
+    "⑥ show": 4, "⑥ post": 12,
+    "token (code)": 7,
+}
+
+
+async def test_each_step_of_a_flow_costs_the_round_trips_it_did_when_last_measured(counted_server, db, clock, settings):  # type: ignore[no-untyped-def]
+    server, relay = counted_server
+    app = await add_sandbox_app(db, clock.now())
+    account = await create_account(db, settings)
+    walked = {"branch_code": account.branch_code, "account_type": str(account.account_type),
+              "account_number": account.account_number, "birth_date": account.birth_date,
+              "phone": account.phones[0], "pin": account.pin}
+    costs: dict[str, list[int]] = defaultdict(list)
+    mark = [relay.counts.round_trips]
+
+    def on_step(step: str, _seconds: float) -> None:
+        costs[step].append(relay.counts.round_trips - mark[0])
+        mark[0] = relay.counts.round_trips
+
+    async with httpx.AsyncClient(timeout=20) as http:
+        walker = Walker(http, server.url, server.runtime.settings.public_url, settings.ivr.twilio_auth_token,
+                        App(app.client_id, app.secret, app.redirect_uri, "accounts:read transactions:read"), on_step=on_step)
+        for _ in range(3):
+            await walker.walk(walked)
+            mark[0] = relay.counts.round_trips
+    steady = {step: costs[step][1:] for step in STEPS}
+    print({step: v for step, v in steady.items()})
+    assert steady == {step: [EXPECTED[step]] * 2 for step in STEPS}
