@@ -1,9 +1,14 @@
-"""Named queries on attempt_throttle: failed attempts per IP address or app and window.
+"""Named queries on attempt_throttle: failed attempts per IP address or app, per slice of the clock.
 
 An attempt takes its place in the count *before* it is checked and gives it
 back if it succeeds, so parallel attempts can never all pass a limit while
 none has failed yet. Each statement is one atomic row update (autocommit),
-so the count's row is never held locked while a PIN is being verified.
+so no count's row is held locked while a PIN is being verified.
+
+The rule is server.policy.throttles.decide: every slice from ``counted_from``
+on counts. The current slice's row is checked and counted under its row lock,
+so every process queues on it; the older slices only ever shrink meanwhile (a
+place given back), which can only make the check stricter than the truth.
 """
 
 from __future__ import annotations
@@ -14,17 +19,24 @@ import asyncpg
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
+_TAKE_PLACE = """
+WITH other_slices AS (
+    SELECT coalesce(sum(failures), 0) AS failures FROM attempt_throttle
+     WHERE scope = $1 AND key = $2 AND window_start >= $5 AND window_start <> $3
+)
+INSERT INTO attempt_throttle AS t (scope, key, window_start, window_ends_at, failures)
+SELECT $1, $2, $3, $4, 1 FROM other_slices WHERE other_slices.failures < $6
+ON CONFLICT (scope, key, window_start) DO UPDATE SET failures = t.failures + 1
+ WHERE t.failures + (SELECT failures FROM other_slices) < $6
+RETURNING t.failures + (SELECT failures FROM other_slices)
+"""
 
-async def take_place(conn: Conn, scope: str, key: str, *, starts_at: datetime, ends_at: datetime, limit: int) -> int | None:
-    """Count one attempt in the window; the count with it, or None when the window is full (nothing counted)."""
-    return await conn.fetchval(
-        """INSERT INTO attempt_throttle AS t (scope, key, window_start, window_ends_at, failures)
-           VALUES ($1, $2, $3, $4, 1)
-           ON CONFLICT (scope, key, window_start) DO UPDATE SET failures = t.failures + 1
-            WHERE t.failures < $5
-           RETURNING failures""",
-        scope, key, starts_at, ends_at, limit,
-    )
+
+async def take_place(conn: Conn, scope: str, key: str, *, starts_at: datetime, ends_at: datetime,
+                     counted_from: datetime, limit: int) -> int | None:
+    """Count one attempt in the slice ``starts_at``..``ends_at`` if every slice from ``counted_from`` on
+    holds fewer than ``limit``: the count with it, or None when that is full (nothing counted)."""
+    return await conn.fetchval(_TAKE_PLACE, scope, key, starts_at, ends_at, counted_from, limit)
 
 
 async def give_place_back(conn: Conn, scope: str, key: str, *, starts_at: datetime) -> None:
@@ -36,14 +48,11 @@ async def give_place_back(conn: Conn, scope: str, key: str, *, starts_at: dateti
     )
 
 
-async def failures_in_window(conn: Conn, scope: str, key: str, *, starts_at: datetime) -> int:
-    return await conn.fetchval(
-        "SELECT coalesce(max(failures), 0) FROM attempt_throttle WHERE scope = $1 AND key = $2 AND window_start = $3",
-        scope, key, starts_at,
+async def failures_by_slice(conn: Conn, scope: str, key: str, *, counted_from: datetime) -> dict[datetime, int]:
+    """The failures of every slice from ``counted_from`` on, by the slice's start: what ``decide`` reads."""
+    rows = await conn.fetch(
+        """SELECT window_start, failures FROM attempt_throttle
+            WHERE scope = $1 AND key = $2 AND window_start >= $3""",
+        scope, key, counted_from,
     )
-
-
-async def forget_ended_windows(conn: Conn, now: datetime) -> int:
-    """Drop the counts of windows that have ended; how many rows went."""
-    status = await conn.execute("DELETE FROM attempt_throttle WHERE window_ends_at <= $1", now)
-    return int(status.split()[-1])
+    return {row["window_start"]: row["failures"] for row in rows}

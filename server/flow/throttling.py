@@ -1,9 +1,10 @@
 """The screens that check what the customer knows (①, ②, ⑤) under the throttles of server.policy.throttles.
 
-Before the check, the attempt takes a place in the window of its IP address
-and of its app (one atomic statement each); when either is full the customer
-sees S02 with Retry-After, and nothing is checked. After the check the places
-are given back unless the attempt was a wrong guess, so only failures count.
+Before the check, the attempt takes a place in the current slice of its IP
+address and of its app (one atomic statement each); when the window ending now
+is full for either, the customer sees S02 with Retry-After (until the oldest
+slices stop counting), and nothing is checked. After the check the places are
+given back unless the attempt was a wrong guess, so only failures count.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.responses import Response
 from server.db import throttles
 from server.flow.visit import Visit
 from server.logs import get_logger
-from server.policy.throttles import Rule, Scope, Window, address_key, window_at
+from server.policy.throttles import Rule, Scope, Window, address_key, counted_from, decide, slice_at
 from server.reasons import Reason
 from server.settings import Settings
 
@@ -34,10 +35,10 @@ def rules(settings: Settings) -> tuple[Rule, ...]:
 
 @dataclass
 class Places:
-    """The places one attempt holds, and the window that was full if it could not get them all."""
+    """The places one attempt holds (rule, key, slice), and the rule and key that were full if it could not get them all."""
 
     held: list[tuple[Rule, str, Window]] = field(default_factory=list)
-    full: tuple[Rule, Window] | None = None
+    full: tuple[Rule, str] | None = None
 
     async def give_back(self, conn: asyncpg.Connection) -> None:
         for rule, key, window in self.held:
@@ -54,14 +55,15 @@ def _key(visit: Visit, scope: Scope) -> str:
 async def take_places(visit: Visit) -> Places:
     places = Places()
     for rule in rules(visit.settings):
-        key, window = _key(visit, rule.scope), window_at(visit.now, rule.window_seconds)
-        taken = await throttles.take_place(visit.conn, rule.scope.value, key, starts_at=window.starts_at,
-                                           ends_at=window.ends_at, limit=rule.limit)
+        key, current = _key(visit, rule.scope), slice_at(visit.now, rule)
+        taken = await throttles.take_place(visit.conn, rule.scope.value, key, starts_at=current.starts_at,
+                                           ends_at=current.ends_at, counted_from=counted_from(visit.now, rule),
+                                           limit=rule.limit)
         if taken is None:
             await places.give_back(visit.conn)
-            places.full = (rule, window)
+            places.full = (rule, key)
             return places
-        places.held.append((rule, key, window))
+        places.held.append((rule, key, current))
     return places
 
 
@@ -76,12 +78,19 @@ async def throttled(visit: Visit, check: Callable[[], Awaitable[T]], *, wrong_gu
     return outcome
 
 
-async def busy(visit: Visit, rule: Rule, window: Window) -> Response:
-    """S02, as for any overload: the customer may try again once the window has ended."""
+async def busy(visit: Visit, rule: Rule, key: str) -> Response:
+    """S02, as for any overload: the customer may try again once enough old failures stop counting."""
     log.warning("throttle.refused", scope=rule.scope.value, limit=rule.limit, window_seconds=rule.window_seconds,
                 stage=visit.stage.name)
     await visit.log("failure", reason=Reason.S02, detail={"throttle": rule.scope.value})
     response = visit.render("reason.html", status=Reason.S02.status, reason=Reason.S02,
                             next_url=None, reopens_at=None, request_id=None)
-    response.headers["Retry-After"] = str(window.seconds_left(visit.now))
+    response.headers["Retry-After"] = str(await _retry_after(visit, rule, key))
     return response
+
+
+async def _retry_after(visit: Visit, rule: Rule, key: str) -> int:
+    """Read again after the refusal: places given back since then only bring the time nearer."""
+    failures = await throttles.failures_by_slice(visit.conn, rule.scope.value, key,
+                                                 counted_from=counted_from(visit.now, rule))
+    return max(1, decide(rule, visit.now, failures).retry_after)

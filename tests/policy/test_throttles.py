@@ -1,4 +1,7 @@
-"""Throttle windows and address keys (pure): the same instant is the same window everywhere."""
+"""Throttle windows, slices and address keys (pure): the same instant is the same window everywhere.
+
+The sliding rule itself (decide) is in test_throttles_sliding.py.
+"""
 
 from __future__ import annotations
 
@@ -33,13 +36,6 @@ WINDOWS = [
 def test_window_at(now: datetime, seconds: int, starts: datetime, ends: datetime) -> None:
     window = window_at(now, seconds)
     assert (window.starts_at, window.ends_at) == (starts, ends)
-
-
-def test_retry_after_is_the_rest_of_the_window_in_whole_seconds_and_never_zero() -> None:
-    window = window_at(jst("2026-11-24T10:07:30.5"), 600)
-    assert window.seconds_left(jst("2026-11-24T10:07:30.5")) == 150
-    assert window.seconds_left(jst("2026-11-24T10:09:59.999")) == 1
-    assert window.seconds_left(jst("2026-11-24T10:10:05")) == 1
 
 
 @given(now=MOMENTS, seconds=LENGTHS)

@@ -1,8 +1,9 @@
 """Horizontal guessing: one birth date or PIN tried on many accounts, which no account's own lock sees.
 
 Failures are counted across all accounts per IP address and per app, in
-PostgreSQL (every server process shares the count); past a limit the screens
-answer S02 with Retry-After until the window ends, and nothing is checked.
+PostgreSQL (every server process shares the count), in slices of a tenth of
+the window; past a limit in the window ending now the screens answer S02 with
+Retry-After until the oldest failures stop counting, and nothing is checked.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import asyncio
 import json
 from collections import Counter
 from dataclasses import replace
+from datetime import timedelta
 
 import asyncpg
 import httpx
 import pytest
 
 from server.db import throttles
-from server.policy.throttles import window_at
+from server.policy.throttles import Rule, Scope, counted_from, decide, slice_at
+from server.retention import run_round
 from tests.conftest import build_test_settings
 from tests.flow.walk import Account, Customer, create_account, create_client, csrf_of, reason_of
 
@@ -59,7 +62,8 @@ async def test_one_birth_date_tried_on_many_accounts_from_one_address_is_stopped
         await customer.start()
         refused = await customer.enter_account(accounts[3])
     assert refused.status_code == 503 and reason_of(customer.page) == "S02"
-    assert refused.headers["retry-after"] == "600"  # the clock stands at 10:00:00, the start of a 10-minute window
+    # The clock stands at 10:00:00: the failures' minute slice counts until a whole window after it ended.
+    assert refused.headers["retry-after"] == "660"
     assert await db.fetchval("SELECT sum(failures) FROM account_failure WHERE kind = 'identity'") == 3
     refused = [json.loads(line) for line in log_lines if '"throttle.refused"' in line]
     assert refused and refused[0]["scope"] == "ip"
@@ -78,7 +82,11 @@ async def test_another_address_is_not_held_up_and_the_first_may_go_on_when_the_w
     neighbour = await _at_screen_two(server, second, "198.51.100.20")
     await neighbour.enter_details(second.birth_date)
     assert 'action="/flow/phone"' in neighbour.page
-    clock.advance(seconds=600)
+    clock.advance(seconds=659)
+    await guesser.start()
+    await guesser.enter_account(first)
+    assert reason_of(guesser.page) == "S02"  # a window after the failure, its slice still counts
+    clock.advance(seconds=1)
     await guesser.start()
     await guesser.enter_account(first)
     await guesser.enter_details(first.birth_date)
@@ -156,25 +164,62 @@ async def test_thirty_parallel_guesses_on_thirty_accounts_on_two_servers_check_e
     await asyncio.gather(*(c.http.aclose() for c in customers))
 
 
+IP_RULE = Rule(Scope.IP, limit=7, window_seconds=600)
+
+
+async def _take(conn, now) -> int | None:  # type: ignore[no-untyped-def]
+    current = slice_at(now, IP_RULE)
+    return await throttles.take_place(conn, "ip", "203.0.113.7", starts_at=current.starts_at, ends_at=current.ends_at,
+                                      counted_from=counted_from(now, IP_RULE), limit=IP_RULE.limit)
+
+
 async def test_fifty_places_taken_at_once_on_fifty_connections_fill_the_window_exactly(db, database_url, clock):
-    window = window_at(clock.now(), 600)
+    """Race: with failures already in older slices, fifty connections take the rest of the window at once."""
+    await _take(db, clock.now() - timedelta(minutes=9, seconds=30))
+    await _take(db, clock.now() - timedelta(minutes=5))
     connections = [await asyncpg.connect(database_url) for _ in range(50)]
     try:
-        taken = await asyncio.gather(*(
-            throttles.take_place(conn, "ip", "203.0.113.7", starts_at=window.starts_at, ends_at=window.ends_at, limit=7)
-            for conn in connections
-        ))
+        taken = await asyncio.gather(*(_take(conn, clock.now()) for conn in connections))
     finally:
         await asyncio.gather(*(conn.close() for conn in connections))
-    assert sorted(t for t in taken if t is not None) == list(range(1, 8))
-    assert await throttles.failures_in_window(db, "ip", "203.0.113.7", starts_at=window.starts_at) == 7
+    assert sorted(t for t in taken if t is not None) == list(range(3, 8))
+    failures = await throttles.failures_by_slice(db, "ip", "203.0.113.7", counted_from=counted_from(clock.now(), IP_RULE))
+    assert sum(failures.values()) == 7 and not decide(IP_RULE, clock.now(), failures).allowed
 
 
-async def test_the_counts_of_ended_windows_are_forgotten(db, clock):
-    window = window_at(clock.now(), 60)
-    await throttles.take_place(db, "client", "some-app", starts_at=window.starts_at, ends_at=window.ends_at, limit=5)
-    assert await throttles.forget_ended_windows(db, clock.now()) == 0
-    assert await throttles.forget_ended_windows(db, window.ends_at) == 1
+# (description, minutes from now of the failures already counted, allowed now)
+SLICE_ROWS = [
+    ("a full window at the end of the previous fixed window still counts at the start of the next",
+     [-0.5] * 7, False),
+    ("failures more than a window and a slice ago are forgotten", [-11] * 7, True),
+    ("the oldest slice counted is the one a window ago", [-10] * 7, False),
+    ("one under the limit across the slices: one more is counted", [-9, -7, -5, -3, -1, 0], True),
+]
+
+
+@pytest.mark.parametrize(("minutes", "allowed"), [r[1:] for r in SLICE_ROWS], ids=[r[0] for r in SLICE_ROWS])
+async def test_the_database_counts_exactly_the_slices_the_policy_counts(db, clock, minutes: list[float], allowed: bool):
+    for m in minutes:
+        assert await _take(db, clock.now() + timedelta(minutes=m)) is not None
+    failures = await throttles.failures_by_slice(db, "ip", "203.0.113.7", counted_from=counted_from(clock.now(), IP_RULE))
+    assert decide(IP_RULE, clock.now(), failures).allowed is allowed
+    assert (await _take(db, clock.now()) is not None) is allowed
+
+
+async def test_housekeeping_keeps_every_slice_still_counted(settings, database_url, db, clock):
+    """Retention deletes a slice attempt_throttle_hours after it ended: long after it stops counting."""
+    for _ in range(IP_RULE.limit):
+        await _take(db, clock.now())
+    conn = await asyncpg.connect(database_url)
+    try:
+        clock.advance(seconds=IP_RULE.window_seconds + IP_RULE.slice_seconds - 1)
+        await run_round(conn, settings, clock.now())
+        assert await _take(db, clock.now()) is None  # still counted, so still there
+        clock.advance(hours=settings.retention.attempt_throttle_hours, seconds=IP_RULE.slice_seconds)
+        await run_round(conn, settings, clock.now())
+    finally:
+        await conn.close()
+    assert await db.fetchval("SELECT count(*) FROM attempt_throttle") == 0
 
 
 @pytest.mark.parametrize("scope", ["ip", "client"])
