@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
+
+from server.db.locks import LOCK_IN_FORCE
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
@@ -35,23 +37,34 @@ async def insert_flow(
     )
 
 
-async def flow_by_cookie(conn: Conn, cookie_digest: bytes) -> asyncpg.Record | None:
-    """The flow (finished or not) with its app's name and operator."""
+async def visit_by_cookie(conn: Conn, cookie_digest: bytes, *, now: datetime, lang: str | None, idle: timedelta,
+                          touch_at_steps: list[str]) -> asyncpg.Record | None:
+    """The flow (finished or not) as it stood before this request, with what every screen needs.
+
+    Beside the flow's columns: its app's name and operator, its ``account``
+    (a record, or None before screen ①) and ``account_locked``, whether an
+    identity or PIN lock of that account is in force at ``now``. In the same
+    statement the flow is seen at ``now`` (and takes ``lang`` if one was asked
+    for) when it is open, has not been idle longer than ``idle`` and its step is
+    one of ``touch_at_steps``: one round trip for what every request reads.
+    """
     return await conn.fetchrow(
-        """SELECT f.*, c.name AS client_name, c.operator AS client_operator
-             FROM flow f JOIN oauth_client c USING (client_id)
-            WHERE f.cookie_digest = $1""",
-        cookie_digest,
+        f"""WITH seen AS (
+                UPDATE flow SET last_seen_at = $2, lang = COALESCE($3, lang)
+                 WHERE cookie_digest = $1 AND finished_at IS NULL AND last_seen_at >= $2::timestamptz - $4::interval
+                   AND step = ANY($5::text[]))
+            SELECT f.*, c.name AS client_name, c.operator AS client_operator, a AS account,
+                   EXISTS (SELECT 1 FROM account_failure
+                            WHERE account_id = f.account_id AND {LOCK_IN_FORCE.format(now="$2")}) AS account_locked
+              FROM flow f JOIN oauth_client c USING (client_id) LEFT JOIN account a ON a.id = f.account_id
+             WHERE f.cookie_digest = $1""",
+        cookie_digest, now, lang, idle, touch_at_steps,
     )
 
 
 async def open_flow_for_update(conn: asyncpg.Connection, flow_id: UUID) -> asyncpg.Record | None:
     """The unfinished flow, row-locked until the caller's transaction ends (consent)."""
     return await conn.fetchrow("SELECT * FROM flow WHERE id = $1 AND finished_at IS NULL FOR UPDATE", flow_id)
-
-
-async def touch_flow(conn: Conn, flow_id: UUID, *, lang: str, now: datetime) -> None:
-    await conn.execute("UPDATE flow SET last_seen_at = $2, lang = $3 WHERE id = $1 AND finished_at IS NULL", flow_id, now, lang)
 
 
 async def set_step(conn: Conn, flow_id: UUID, step: str, *, now: datetime) -> None:

@@ -16,6 +16,9 @@ from server.policy.locks import LockKind, judge_failure, lock_lifts_at, tokyo_da
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
+# When an account_failure row holds a lock in force at {now}; shared with the flow's load (server.db.flows).
+LOCK_IN_FORCE = "locked_until > {now} AND cleared_at IS NULL"
+
 
 async def queue_behind_other_attempts(conn: asyncpg.Connection, account_id: int) -> None:
     """Row-lock the account (call in a transaction) so identity and PIN attempts on it run one at a time.
@@ -47,9 +50,9 @@ async def lock_todays_row(conn: asyncpg.Connection, account_id: int, kind: LockK
 async def active_lock(conn: Conn, account_id: int, now: datetime) -> asyncpg.Record | None:
     """The identity or PIN lock in force at ``now`` (the one lifting last), if any."""
     return await conn.fetchrow(
-        """SELECT kind, locked_until FROM account_failure
-            WHERE account_id = $1 AND locked_until > $2 AND cleared_at IS NULL
-            ORDER BY locked_until DESC LIMIT 1""",
+        f"""SELECT kind, locked_until FROM account_failure
+             WHERE account_id = $1 AND {LOCK_IN_FORCE.format(now="$2")}
+             ORDER BY locked_until DESC LIMIT 1""",
         account_id, now,
     )
 

@@ -100,7 +100,7 @@ async def simulate(visit: Visit, form: dict[str, str]) -> Response:
         return notice_page(visit.request, Notice.NOT_FOUND, status=404, lang=visit.lang)
     check = await flows.shown_phone_check(visit.conn, visit.flow["id"])
     if check is not None:
-        account = await visit.account()
+        account = visit.account
         await simulate_call(visit.settings.public_url, visit.settings.ivr.twilio_auth_token,
                             from_=account["phones"][0], to=check["auth_number"])
         await visit.log("info", event="flow:call:simulated")

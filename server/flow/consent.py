@@ -24,7 +24,7 @@ async def show(visit: Visit, *, status: int = 200) -> Response:
     source = form_action_source(visit.flow["redirect_uri"])
     return visit.render(
         "flow/consent.html", status=status, form_action=[source] if source else [],
-        account_label=await visit.account_label(),
+        account_label=visit.account_label(),
         scopes=[describe(scope, _) for scope in visit.flow["scopes"]],
         grant_days=visit.settings.policy.grant_max_days,
     )

@@ -12,12 +12,12 @@ from server.flow.visit import Visit
 
 
 async def show(visit: Visit) -> Response:
-    account = await visit.account()
+    account = visit.account
     return visit.render("flow/phone.html", phones=masked_phones(account["phones"]))
 
 
 async def submit(visit: Visit, form: dict[str, str]) -> Response:
-    account = await visit.account()
+    account = visit.account
     check = await start_phone_check(
         visit.conn, flow_id=visit.flow["id"], account_id=account["id"], caller_phones=list(account["phones"]),
         now=visit.now, settings=visit.settings,

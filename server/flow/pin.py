@@ -18,7 +18,7 @@ from server.policy.locks import LockKind
 
 
 async def _page(visit: Visit, **context):  # type: ignore[no-untyped-def]
-    return visit.render("flow/pin.html", account_label=await visit.account_label(), **context)
+    return visit.render("flow/pin.html", account_label=visit.account_label(), **context)
 
 
 async def show(visit: Visit) -> Response:
@@ -30,7 +30,7 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
     if not parsed.ok:
         await visit.log("failure", detail={"invalid": sorted(parsed.errors)})
         return await _page(visit, status=400, errors=parsed.errors)
-    account = await visit.account()
+    account = visit.account
 
     async def pin_matches() -> bool:
         return await visit.runtime.slow_hash.verify_pin(parsed.values["pin"], account["pin_hash"])

@@ -52,3 +52,8 @@ def may_visit(current: str, target: str) -> bool:
     """Whether a customer whose next screen is ``current`` may see or post ``target``."""
     here, there = _BY_NAME[current], _BY_NAME[target]
     return here.part == there.part and index(target) <= index(current)
+
+
+def visited_from(target: str) -> list[str]:
+    """The values of ``flow.step`` from which a customer may see or post ``target``."""
+    return [here.name for here in STAGES if may_visit(here.name, target)]

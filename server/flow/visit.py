@@ -9,7 +9,7 @@ stops here, whatever the screen (B84).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ import asyncpg
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from server.db import accounts, flows, locks, oplog
+from server.db import flows, oplog
 from server.flow import stages
 from server.flow.labels import masked_account_label
 from server.flow.stages import STAGES, Stage
@@ -45,21 +45,19 @@ class Visit:
     stage: Stage
     lang: str
     now: datetime
-    _account: asyncpg.Record | None = field(default=None, repr=False)
 
     @property
     def settings(self):  # type: ignore[no-untyped-def]
         return self.runtime.settings
 
-    async def account(self) -> asyncpg.Record:
-        """The account chosen on screen ① (every screen after ① has one)."""
-        if self._account is None:
-            self._account = await accounts.account_by_id(self.conn, self.flow["account_id"])
-        return self._account
+    @property
+    def account(self) -> asyncpg.Record:
+        """The account chosen on screen ① (every screen after ① has one), read with the flow."""
+        return self.flow["account"]
 
-    async def account_label(self) -> str:
+    def account_label(self) -> str:
         """The flow's account as the screens show it: 001 普通 ***4567."""
-        return masked_account_label(await self.account(), gettext_for(self.lang))
+        return masked_account_label(self.account, gettext_for(self.lang))
 
     def render(self, template: str, *, status: int = 200, reason: Reason | None = None,
                form_action: Iterable[str] = (), **context: Any) -> HTMLResponse:
@@ -83,7 +81,7 @@ class Visit:
         ``account`` defaults to the flow's account; screen ① passes what was typed instead.
         """
         if account is ...:
-            account = await self.account() if self.flow["account_id"] else None
+            account = self.account
         if account is not None:
             account_masked = oplog.mask_account(account["branch_code"], account["account_type"], account["account_number"])
         event = event or f"flow:{self.stage.name}:{outcome}"
@@ -133,10 +131,15 @@ async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connectio
                      form: dict[str, str] | None) -> Visit | Response:
     now = runtime.clock.now()
     digest = flow_cookie_digest(request)
-    flow = await flows.flow_by_cookie(conn, digest) if digest else None
+    asked_lang = chosen_language(request.query_params.get("lang"))
+    # The flow is seen (last_seen_at) only where the checks below let the request through, bar the CSRF token's.
+    flow = await flows.visit_by_cookie(
+        conn, digest, now=now, lang=asked_lang, idle=timedelta(seconds=runtime.settings.policy.flow_idle_seconds),
+        touch_at_steps=stages.visited_from(stage.name),
+    ) if digest else None
     if flow is None:
         return notice_page(request, Notice.NO_FLOW, status=400)
-    lang = chosen_language(request.query_params.get("lang")) or flow["lang"]
+    lang = asked_lang or flow["lang"]
     if flow["finished_at"] is not None:
         notice = Notice.FLOW_EXPIRED if flow["outcome"] == "expired" else Notice.FLOW_FINISHED
         return notice_page(request, notice, status=410, lang=lang)
@@ -152,8 +155,6 @@ async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connectio
         if form is not None:
             await visit.log("info", detail={"problem": "out of order", "step": flow["step"]})
         return visit.go_to(flow["step"])
-    await flows.touch_flow(conn, flow["id"], lang=lang, now=now)
-    if flow["account_id"] is not None and stage.name != stages.FIRST.name:
-        if await locks.active_lock(conn, flow["account_id"], now):
-            return await visit.stop(Reason.B84)
+    if flow["account_locked"] and stage.name != stages.FIRST.name:
+        return await visit.stop(Reason.B84)
     return visit
