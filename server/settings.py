@@ -250,6 +250,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
     _apply_environment(document, environ)
     settings = _build(document, source, environ)
     _check_production(settings)
+    _check_throttle_kept(settings)
     return settings
 
 
@@ -388,6 +389,15 @@ def _maintenance(raw: Any, source: Path) -> dict[str, tuple[dict[str, Any], ...]
             raise ConfigError(f"{source}: maintenance.{kind} must be a list of tables ([[maintenance.{kind}]])")
         rules[kind] = tuple(entries)
     return rules
+
+
+def _check_throttle_kept(settings: Settings) -> None:
+    """Retention must keep a throttle's slices while they still count (a window after they ended)."""
+    kept = settings.retention.attempt_throttle_hours * 3600
+    for key in ("ip_window_seconds", "client_window_seconds"):
+        if getattr(settings.throttle, key) > kept:
+            raise ConfigError(f"{settings.config_file}: throttle.{key} is longer than retention.attempt_throttle_hours "
+                              "keeps its counts; lengthen attempt_throttle_hours or shorten the window")
 
 
 def _check_production(settings: Settings) -> None:
