@@ -128,6 +128,7 @@ def test_an_attempt_with_fewer_than_the_limit_in_the_last_window_and_slice_is_ne
     failures = play(rule, start, attempts)
     counts = Counter(slice_at(t, rule).starts_at for t in failures)
     remembered = timedelta(seconds=rule.window_seconds + rule.slice_seconds)
+    # Some moment after the last failure: the last attempt's gap, once more.
     now = (failures[-1] if failures else start) + timedelta(microseconds=attempts[-1][0] if attempts else 0)
     recent = len(failures) - bisect_right(failures, now - remembered)
     if recent < rule.limit:
