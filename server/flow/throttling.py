@@ -19,7 +19,7 @@ from starlette.responses import Response
 from server.db import throttles
 from server.flow.visit import Visit
 from server.logs import get_logger
-from server.policy.throttles import Rule, Scope, Window, address_key, counted_from, decide, slice_at
+from server.policy.throttles import Rule, Scope, Verdict, Window, address_key, counted_from, decide, slice_at
 from server.reasons import Reason
 from server.settings import Settings
 
@@ -80,17 +80,19 @@ async def throttled(visit: Visit, check: Callable[[], Awaitable[T]], *, wrong_gu
 
 async def busy(visit: Visit, rule: Rule, key: str) -> Response:
     """S02, as for any overload: the customer may try again once enough old failures stop counting."""
+    verdict = await _verdict(visit, rule, key)
+    retry_after = max(1, verdict.retry_after)  # places given back since the refusal only bring the time nearer
     log.warning("throttle.refused", scope=rule.scope.value, limit=rule.limit, window_seconds=rule.window_seconds,
-                stage=visit.stage.name)
+                failures=verdict.counted, retry_after=retry_after, stage=visit.stage.name)
     await visit.log("failure", reason=Reason.S02, detail={"throttle": rule.scope.value})
     response = visit.render("reason.html", status=Reason.S02.status, reason=Reason.S02,
                             next_url=None, reopens_at=None, request_id=None)
-    response.headers["Retry-After"] = str(await _retry_after(visit, rule, key))
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 
-async def _retry_after(visit: Visit, rule: Rule, key: str) -> int:
-    """Read again after the refusal: places given back since then only bring the time nearer."""
+async def _verdict(visit: Visit, rule: Rule, key: str) -> Verdict:
+    """The slices read again after the refusal, as the policy sees them."""
     failures = await throttles.failures_by_slice(visit.conn, rule.scope.value, key,
                                                  counted_from=counted_from(visit.now, rule))
-    return max(1, decide(rule, visit.now, failures).retry_after)
+    return decide(rule, visit.now, failures)

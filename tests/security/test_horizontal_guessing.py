@@ -66,7 +66,7 @@ async def test_one_birth_date_tried_on_many_accounts_from_one_address_is_stopped
     assert refused.headers["retry-after"] == "660"
     assert await db.fetchval("SELECT sum(failures) FROM account_failure WHERE kind = 'identity'") == 3
     refused = [json.loads(line) for line in log_lines if '"throttle.refused"' in line]
-    assert refused and refused[0]["scope"] == "ip"
+    assert refused and (refused[0]["scope"], refused[0]["failures"], refused[0]["retry_after"]) == ("ip", 3, 660)
     assert await db.fetchval("SELECT detail->>'throttle' FROM operation_log WHERE reason_code = 'S02'") == "ip"
 
 
