@@ -1,12 +1,12 @@
 """Named queries on account_failure: failures per account, kind and Tokyo day, and the locks.
 
-Used by the screens (one attempt = one transaction that row-locks the day's
-row first), by ``renkei locks`` and by the staff console.
+Used by the screens (one attempt = one transaction that row-locks the account
+first), by ``renkei locks`` and by the staff console.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -23,28 +23,12 @@ LOCK_IN_FORCE = "locked_until > {now} AND cleared_at IS NULL"
 async def queue_behind_other_attempts(conn: asyncpg.Connection, account_id: int) -> None:
     """Row-lock the account (call in a transaction) so identity and PIN attempts on it run one at a time.
 
-    The day's failure rows serialise attempts of one kind; this also orders an
-    identity attempt against a PIN attempt in another flow, so a lock engaged by
-    either is seen by the other. NO KEY UPDATE leaves foreign-key inserts alone.
+    Every attempt of either kind queues here, so a lock or a count read after
+    this line cannot be changed by a parallel attempt until we commit, and a
+    lock engaged by an identity attempt is seen by a PIN attempt in another
+    flow. NO KEY UPDATE leaves foreign-key inserts alone.
     """
     await conn.execute("SELECT 1 FROM account WHERE id = $1 FOR NO KEY UPDATE", account_id)
-
-
-async def lock_todays_row(conn: asyncpg.Connection, account_id: int, kind: LockKind, day: date) -> asyncpg.Record:
-    """The day's failure row of this kind, created if missing and row-locked (call in a transaction).
-
-    Every attempt on the account of this kind queues here, so a count read
-    after this line cannot be changed by a parallel attempt until we commit.
-    """
-    await conn.execute(
-        """INSERT INTO account_failure (account_id, kind, tokyo_day) VALUES ($1, $2, $3)
-           ON CONFLICT (account_id, kind, tokyo_day) DO NOTHING""",
-        account_id, kind.value, day,
-    )
-    return await conn.fetchrow(
-        "SELECT * FROM account_failure WHERE account_id = $1 AND kind = $2 AND tokyo_day = $3 FOR UPDATE",
-        account_id, kind.value, day,
-    )
 
 
 async def active_lock(conn: Conn, account_id: int, now: datetime) -> asyncpg.Record | None:
@@ -58,14 +42,17 @@ async def active_lock(conn: Conn, account_id: int, now: datetime) -> asyncpg.Rec
 
 
 async def record_failure(conn: asyncpg.Connection, account_id: int, kind: LockKind, *, limit: int, now: datetime):  # type: ignore[no-untyped-def]
-    """Count one failure on today's (row-locked) row; engage the lock when it reaches ``limit``.
+    """Count one failure on today's row (created by the first); engage the lock when the count reaches ``limit``.
 
-    Returns server.policy.locks.FailureOutcome (failures, locked, reason).
+    Call in the transaction of ``queue_behind_other_attempts``: the count read
+    here cannot move until the caller commits. Returns
+    server.policy.locks.FailureOutcome (failures, locked, reason).
     """
     day = tokyo_day(now)
     failures = await conn.fetchval(
-        """UPDATE account_failure SET failures = failures + 1
-            WHERE account_id = $1 AND kind = $2 AND tokyo_day = $3 RETURNING failures""",
+        """INSERT INTO account_failure (account_id, kind, tokyo_day, failures) VALUES ($1, $2, $3, 1)
+           ON CONFLICT (account_id, kind, tokyo_day) DO UPDATE SET failures = account_failure.failures + 1
+           RETURNING failures""",
         account_id, kind.value, day,
     )
     outcome = judge_failure(kind, failures, limit)

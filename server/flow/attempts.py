@@ -1,8 +1,8 @@
 """One identity or PIN attempt: lock check, verification and failure count in one transaction.
 
-The day's failure row is row-locked before the lock check, so parallel attempts
-on one account queue behind each other: the failure that reaches the limit
-engages the lock, and every attempt after it, however close, finds the lock.
+The account is row-locked before the lock check, so parallel attempts on one
+account, of either kind, queue behind each other: the failure that reaches the
+limit engages the lock, and every attempt after it, however close, finds the lock.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 import asyncpg
 
 from server.db import locks
-from server.policy.locks import LockKind, tokyo_day
+from server.policy.locks import LockKind
 from server.reasons import Reason
 
 
@@ -31,7 +31,6 @@ async def guarded_attempt(
 ) -> Attempt:
     async with conn.transaction():
         await locks.queue_behind_other_attempts(conn, account_id)
-        await locks.lock_todays_row(conn, account_id, kind, tokyo_day(now))
         if await locks.active_lock(conn, account_id, now):
             return Attempt(False, Reason.B84, stops_flow=True)
         if await verify():

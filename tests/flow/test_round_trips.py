@@ -22,10 +22,10 @@ from tests.oauth.test_client_cache import counted_server  # noqa: F401  (fixture
 EXPECTED = {
     "authorize": 3,
     "① show": 1, "① post": 9,
-    "② show": 1, "② post": 13,
+    "② show": 1, "② post": 11,
     "③ show": 1, "③ post": 10,
     "④ show": 2, "call (webhook)": 7, "④ post": 4,
-    "⑤ show": 1, "⑤ post (argon2)": 13,
+    "⑤ show": 1, "⑤ post (argon2)": 11,
     "⑥ show": 1, "⑥ post": 9,
     "token (code)": 7,
 }

@@ -104,11 +104,11 @@ def add_account(db: asyncpg.Pool) -> Callable[..., Awaitable[int]]:
 async def fail_identity(db: asyncpg.Pool, account_id: int, now, times: int = 3, limit: int = 3) -> None:  # type: ignore[no-untyped-def]
     """Wrong birth dates, counted the way screen ② counts them (server.db.locks)."""
     from server.db import locks
-    from server.policy.locks import LockKind, tokyo_day
+    from server.policy.locks import LockKind
 
     for _ in range(times):
         async with db.acquire() as conn, conn.transaction():
-            await locks.lock_todays_row(conn, account_id, LockKind.IDENTITY, tokyo_day(now))
+            await locks.queue_behind_other_attempts(conn, account_id)
             await locks.record_failure(conn, account_id, LockKind.IDENTITY, limit=limit, now=now)
 
 
