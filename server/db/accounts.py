@@ -6,11 +6,24 @@ from datetime import datetime
 
 import asyncpg
 
+from server.db.locks import LOCK_IN_FORCE
+
 
 async def find_account(conn: asyncpg.Connection | asyncpg.Pool, branch_code: str, account_type: int, account_number: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT * FROM account WHERE branch_code = $1 AND account_type = $2 AND account_number = $3",
         branch_code, account_type, account_number,
+    )
+
+
+async def account_to_link(conn: asyncpg.Connection | asyncpg.Pool, branch_code: str, account_type: int, account_number: str, *,
+                          now: datetime) -> asyncpg.Record | None:
+    """The account typed on screen ①, with ``locked``: whether an identity or PIN lock of it is in force at ``now``."""
+    return await conn.fetchrow(
+        f"""SELECT a.*, EXISTS (SELECT 1 FROM account_failure
+                                 WHERE account_id = a.id AND {LOCK_IN_FORCE.format(now="$4")}) AS locked
+              FROM account a WHERE branch_code = $1 AND account_type = $2 AND account_number = $3""",
+        branch_code, account_type, account_number, now,
     )
 
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from server.db import oplog
 from server.db.locks import LOCK_IN_FORCE
 
 Conn = asyncpg.Connection | asyncpg.Pool
@@ -67,43 +68,47 @@ async def open_flow_for_update(conn: asyncpg.Connection, flow_id: UUID) -> async
     return await conn.fetchrow("SELECT * FROM flow WHERE id = $1 AND finished_at IS NULL FOR UPDATE", flow_id)
 
 
-async def set_step(conn: Conn, flow_id: UUID, step: str, *, now: datetime) -> None:
-    await conn.execute("UPDATE flow SET step = $2, last_seen_at = $3 WHERE id = $1 AND finished_at IS NULL", flow_id, step, now)
+async def pass_screen(conn: Conn, flow_id: UUID, *, step: str, now: datetime, log: oplog.Entry, account_id: int | None = None,
+                      name_kana: str | None = None, email: str | None = None) -> None:
+    """A screen passed: the flow moves on to ``step`` and the success is logged, in one statement.
 
-
-async def choose_account(conn: Conn, flow_id: UUID, account_id: int, *, step: str, now: datetime) -> None:
-    """Screen ① passed: the flow is for this account from now on."""
+    The flow keeps what the screen chose: screen ① the account, screen ② the
+    kana name (for the operation log) and the address of the completion notice.
+    """
     await conn.execute(
-        "UPDATE flow SET account_id = $2, step = $3, last_seen_at = $4 WHERE id = $1 AND finished_at IS NULL",
-        flow_id, account_id, step, now,
+        f"""WITH passed AS (
+                UPDATE flow SET step = $2, last_seen_at = $3, account_id = COALESCE($4, account_id),
+                                name_kana = COALESCE($5, name_kana), email = COALESCE($6, email)
+                 WHERE id = $1 AND finished_at IS NULL)
+            {oplog.insert_sql(7)}""",
+        flow_id, step, now, account_id, name_kana, email, *oplog.values(log),
     )
 
 
-async def record_customer_details(conn: Conn, flow_id: UUID, *, name_kana: str, email: str, step: str, now: datetime) -> None:
-    """Screen ② passed: the kana name (for the operation log) and the notice address."""
+async def restart_flow(conn: Conn, flow_id: UUID, *, step: str, now: datetime, log: oplog.Entry) -> None:
+    """Back to screen ① with nothing chosen (the phone check expired), and why, in one statement."""
     await conn.execute(
-        """UPDATE flow SET name_kana = $2, email = $3, step = $4, last_seen_at = $5
-            WHERE id = $1 AND finished_at IS NULL""",
-        flow_id, name_kana, email, step, now,
+        f"""WITH restarted AS (
+                UPDATE flow SET step = $2, account_id = NULL, name_kana = NULL, email = NULL, last_seen_at = $3
+                 WHERE id = $1 AND finished_at IS NULL)
+            {oplog.insert_sql(4)}""",
+        flow_id, step, now, *oplog.values(log),
     )
 
 
-async def restart_flow(conn: Conn, flow_id: UUID, *, step: str, now: datetime) -> None:
-    """Back to screen ① with nothing chosen (the phone check expired)."""
-    await conn.execute(
-        """UPDATE flow SET step = $2, account_id = NULL, name_kana = NULL, email = NULL, last_seen_at = $3
-            WHERE id = $1 AND finished_at IS NULL""",
-        flow_id, step, now,
-    )
+async def end_flow(conn: Conn, flow_id: UUID, outcome: str, *, now: datetime, log: oplog.Entry,
+                   log_if_already_ended: bool = False) -> bool:
+    """End the flow (approved, denied, failed or expired) and log why, in one statement.
 
-
-async def finish_flow(conn: Conn, flow_id: UUID, outcome: str, *, now: datetime) -> bool:
-    """End the flow (approved, denied, failed or expired); False if it had already ended."""
-    ended = await conn.fetchval(
-        "UPDATE flow SET finished_at = $3, outcome = $2 WHERE id = $1 AND finished_at IS NULL RETURNING id",
-        flow_id, outcome, now,
+    False if it had already ended; the line is then written only if ``log_if_already_ended``.
+    """
+    return await conn.fetchval(
+        f"""WITH ended AS (
+                UPDATE flow SET finished_at = $3, outcome = $2 WHERE id = $1 AND finished_at IS NULL RETURNING id),
+            logged AS ({oplog.insert_sql(5, where="$4::boolean OR EXISTS (SELECT 1 FROM ended)")})
+            SELECT EXISTS (SELECT 1 FROM ended)""",
+        flow_id, outcome, now, log_if_already_ended, *oplog.values(log),
     )
-    return ended is not None
 
 
 async def shown_phone_check(conn: Conn, flow_id: UUID) -> asyncpg.Record | None:

@@ -35,15 +35,32 @@ class Entry:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+# The columns of one line and their types, in the order of ``values``.
+COLUMNS = (("at", "timestamptz"), ("event", "text"), ("outcome", "text"), ("reason_code", "text"), ("account_id", "bigint"),
+           ("account_masked", "text"), ("name_kana", "text"), ("client_id", "text"), ("flow_id", "uuid"),
+           ("staff_id", "text"), ("ip", "text"), ("user_agent", "text"), ("detail", "jsonb"))
+
+
+def values(entry: Entry) -> tuple[Any, ...]:
+    """The parameters of ``insert_sql``, in the order of COLUMNS."""
+    return (entry.at, entry.event, entry.outcome, entry.reason_code, entry.account_id, entry.account_masked,
+            entry.name_kana, entry.client_id, entry.flow_id, entry.staff_id, entry.ip,
+            (entry.user_agent or "")[:512] or None, entry.detail)
+
+
+def insert_sql(first: int = 1, *, where: str | None = None) -> str:
+    """The INSERT of one line whose values are the parameters ``$first`` on, written only ``where`` that holds.
+
+    A statement that changes something can log it in the same round trip:
+    ``WITH changed AS (UPDATE ...) INSERT INTO operation_log ...``.
+    """
+    names = ", ".join(name for name, _ in COLUMNS)
+    params = ", ".join(f"${first + i}::{type_}" for i, (_, type_) in enumerate(COLUMNS))
+    return f"INSERT INTO operation_log ({names}) SELECT {params}" + (f" WHERE {where}" if where else "")
+
+
 async def append(conn: asyncpg.Connection | asyncpg.Pool, entry: Entry) -> None:
-    await conn.execute(
-        """INSERT INTO operation_log (at, event, outcome, reason_code, account_id, account_masked, name_kana,
-                                      client_id, flow_id, staff_id, ip, user_agent, detail)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
-        entry.at, entry.event, entry.outcome, entry.reason_code, entry.account_id, entry.account_masked,
-        entry.name_kana, entry.client_id, entry.flow_id, entry.staff_id, entry.ip, (entry.user_agent or "")[:512] or None,
-        entry.detail,
-    )
+    await conn.execute(insert_sql(), *values(entry))
 
 
 async def recent_for_account(conn: asyncpg.Connection | asyncpg.Pool, account_id: int, limit: int = 50) -> list[asyncpg.Record]:

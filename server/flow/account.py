@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncpg
 from starlette.responses import Response
 
-from server.db import accounts, flows, locks
+from server.db import accounts
 from server.db.oplog import mask_account
-from server.flow import fields, stages
+from server.flow import fields
 from server.flow.labels import ACCOUNT_TYPE_NAMES, account_type_name
 from server.flow.throttling import throttled
 from server.flow.visit import Visit
@@ -49,7 +49,7 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
     branch_code, account_type, number = (parsed.values[k] for k in ("branch_code", "account_type", "account_number"))
 
     async def look_up() -> tuple[asyncpg.Record | None, Reason | None]:
-        found = await accounts.find_account(visit.conn, branch_code, account_type, number)
+        found = await accounts.account_to_link(visit.conn, branch_code, account_type, number, now=visit.now)
         return found, eligibility(found, visit.settings.policy.linkable_account_types)
 
     # A refused account number counts as a wrong guess: it limits probing which accounts exist.
@@ -61,9 +61,6 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
         await visit.log("failure", reason=reason, account=account, account_masked=mask_account(branch_code, account_type, number))
         return visit.render("flow/account.html", status=reason.status, reason=reason, values=parsed.entered,
                             account_types=ACCOUNT_TYPES, moved_to=moved_to(account) if reason is Reason.B89 else None)
-    if await locks.active_lock(visit.conn, account["id"], visit.now):
-        await visit.log("failure", reason=Reason.B84, account=account)
-        return await visit.stop(Reason.B84, log_it=False)
-    await flows.choose_account(visit.conn, visit.flow["id"], account["id"], step=stages.after("account").name, now=visit.now)
-    await visit.log("success", account=account)
-    return visit.go_to(stages.after("account").name)
+    if account["locked"]:
+        return await visit.stop(Reason.B84, account=account)
+    return await visit.pass_screen(chosen_account=account)

@@ -39,9 +39,7 @@ async def show(visit: Visit) -> Response:
 async def submit(visit: Visit, form: dict[str, str]) -> Response:
     status = await phone_check_status(visit.conn, visit.flow["id"], visit.now)
     if status == MATCHED:
-        await flows.set_step(visit.conn, visit.flow["id"], stages.after("call").name, now=visit.now)
-        await visit.log("success")
-        return visit.go_to(stages.after("call").name)
+        return await visit.pass_screen()
     if status == WAITING:
         await visit.log("info", reason=Reason.B86)
         check = await flows.shown_phone_check(visit.conn, visit.flow["id"])
@@ -62,8 +60,9 @@ def _page(visit: Visit, check, *, reason: Reason | None = None) -> Response:  # 
 
 async def _expired(visit: Visit) -> Response:
     """B85: the 120 s passed; back to ① (the old number is void, a new attempt draws another)."""
-    await flows.restart_flow(visit.conn, visit.flow["id"], step=stages.FIRST.name, now=visit.now)
-    await visit.log("failure", reason=Reason.B85)
+    entry = visit.entry("failure", reason=Reason.B85)
+    await flows.restart_flow(visit.conn, visit.flow["id"], step=stages.FIRST.name, now=visit.now, log=entry)
+    visit.counted(entry)
     return visit.render("reason.html", status=Reason.B85.status, reason=Reason.B85,
                         next_url=stages.FIRST.path, reopens_at=None, request_id=None)
 

@@ -56,15 +56,17 @@ async def _approve(visit: Visit) -> Response:
         )
         await enqueue_completion_notice(visit.conn, to_address=flow["email"], app_name=flow["client_name"],
                                         completed_at=now, lang=visit.lang, bank=settings.bank)
-        await flows.finish_flow(visit.conn, flow["id"], "approved", now=now)
-        await visit.log("success", event="flow:consent:approve", detail={"grant_id": str(grant_id)})
+        approved = visit.entry("success", event="flow:consent:approve", detail={"grant_id": str(grant_id)})
+        await flows.end_flow(visit.conn, flow["id"], "approved", now=now, log=approved)
+    visit.counted(approved)
     return _back_to_app(visit, {"code": code})
 
 
 async def _deny(visit: Visit) -> Response:
-    if not await flows.finish_flow(visit.conn, visit.flow["id"], "denied", now=visit.now):
+    denied = visit.entry("info", event="flow:consent:deny")
+    if not await flows.end_flow(visit.conn, visit.flow["id"], "denied", now=visit.now, log=denied):
         return notice_page(visit.request, Notice.FLOW_FINISHED, status=410, lang=visit.lang)
-    await visit.log("info", event="flow:consent:deny")
+    visit.counted(denied)
     return _back_to_app(visit, {"error": "access_denied", "error_description": "the customer did not allow the link"})
 
 

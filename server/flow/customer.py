@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from server.db import flows
-from server.flow import fields, stages
+from server.flow import fields
 from server.flow.attempts import guarded_attempt, wrong_guess
 from server.flow.throttling import throttled
 from server.flow.visit import Visit
@@ -42,12 +41,9 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
     if isinstance(attempt, Response):
         return attempt
     if attempt.passed:
-        await flows.record_customer_details(visit.conn, visit.flow["id"], name_kana=kana, email=parsed.values["email"],
-                                            step=stages.after("customer").name, now=visit.now)
-        await visit.log("success", name_kana=kana)
-        return visit.go_to(stages.after("customer").name)
-    await visit.log("failure", reason=attempt.reason, name_kana=kana)
+        return await visit.pass_screen(name_kana=kana, email=parsed.values["email"])
     if attempt.stops_flow:
-        return await visit.stop(attempt.reason, log_it=False)
+        return await visit.stop(attempt.reason, name_kana=kana)
+    await visit.log("failure", reason=attempt.reason, name_kana=kana)
     values = {k: v for k, v in parsed.entered.items() if k != "birth_date"}
     return await _page(visit, status=attempt.reason.status, reason=attempt.reason, values=values)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ivr.checks import start_phone_check
-from server.db import flows
-from server.flow import stages
 from server.flow.labels import masked_phones
 from server.flow.visit import Visit
 
@@ -22,6 +20,4 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
         visit.conn, flow_id=visit.flow["id"], account_id=account["id"], caller_phones=list(account["phones"]),
         now=visit.now, settings=visit.settings,
     )
-    await flows.set_step(visit.conn, visit.flow["id"], stages.after("phone").name, now=visit.now)
-    await visit.log("success", detail={"phone_check_id": check.id})
-    return visit.go_to(stages.after("phone").name)
+    return await visit.pass_screen(detail={"phone_check_id": check.id})

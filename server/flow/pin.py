@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from server.db import flows
-from server.flow import fields, stages
+from server.flow import fields
 from server.flow.attempts import guarded_attempt, wrong_guess
 from server.flow.throttling import throttled
 from server.flow.visit import Visit
@@ -42,10 +41,8 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
     if isinstance(attempt, Response):
         return attempt
     if attempt.passed:
-        await flows.set_step(visit.conn, visit.flow["id"], stages.after("pin").name, now=visit.now)
-        await visit.log("success")
-        return visit.go_to(stages.after("pin").name)
-    await visit.log("failure", reason=attempt.reason)
+        return await visit.pass_screen()
     if attempt.stops_flow:
-        return await visit.stop(attempt.reason, log_it=False)
+        return await visit.stop(attempt.reason)
+    await visit.log("failure", reason=attempt.reason)
     return await _page(visit, status=attempt.reason.status, reason=attempt.reason)

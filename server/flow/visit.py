@@ -74,9 +74,9 @@ class Visit:
     def go_to(self, stage_name: str) -> RedirectResponse:
         return RedirectResponse(stages.stage(stage_name).path, status_code=303)
 
-    async def log(self, outcome: str, *, reason: Reason | None = None, account: Any = ..., account_masked: str | None = None,
-                  event: str | None = None, name_kana: str | None = None, detail: dict[str, Any] | None = None) -> None:
-        """One line of the operation log for this attempt (and a masked line in the process log).
+    def entry(self, outcome: str, *, reason: Reason | None = None, account: Any = ..., account_masked: str | None = None,
+              event: str | None = None, name_kana: str | None = None, detail: dict[str, Any] | None = None) -> oplog.Entry:
+        """One line of the operation log for this attempt.
 
         ``account`` defaults to the flow's account; screen ① passes what was typed instead.
         """
@@ -84,24 +84,41 @@ class Visit:
             account = self.account
         if account is not None:
             account_masked = oplog.mask_account(account["branch_code"], account["account_type"], account["account_number"])
-        event = event or f"flow:{self.stage.name}:{outcome}"
-        await oplog.append(self.conn, oplog.Entry(
-            at=self.now, event=event, outcome=outcome, reason_code=reason.value if reason else None,
-            account_id=account["id"] if account is not None else None, account_masked=account_masked,
-            name_kana=name_kana or self.flow["name_kana"], client_id=self.flow["client_id"], flow_id=self.flow["id"],
-            ip=self.request.client.host if self.request.client else None,
+        return oplog.Entry(
+            at=self.now, event=event or f"flow:{self.stage.name}:{outcome}", outcome=outcome,
+            reason_code=reason.value if reason else None, account_id=account["id"] if account is not None else None,
+            account_masked=account_masked, name_kana=name_kana or self.flow["name_kana"], client_id=self.flow["client_id"],
+            flow_id=self.flow["id"], ip=self.request.client.host if self.request.client else None,
             user_agent=self.request.headers.get("user-agent"), detail=detail or {},
-        ))
-        FLOW_STEPS.labels(step=self.stage.name, outcome=outcome, reason=reason.value if reason else "").inc()
-        log.info("flow.attempt", event_name=event, reason_code=reason.value if reason else None, account=account_masked)
+        )
 
-    async def stop(self, reason: Reason, *, log_it: bool = True, **context: Any) -> HTMLResponse:
-        """End the flow on a reason that allows no retry today (B83, B84, B88)."""
-        await flows.finish_flow(self.conn, self.flow["id"], "failed", now=self.now)
-        if log_it:
-            await self.log("failure", reason=reason)
-        return self.render("reason.html", status=reason.status, reason=reason,
-                           next_url=None, reopens_at=None, request_id=None, **context)
+    def counted(self, entry: oplog.Entry) -> None:
+        """The metric and the (masked) process-log line of a logged attempt."""
+        FLOW_STEPS.labels(step=self.stage.name, outcome=entry.outcome, reason=entry.reason_code or "").inc()
+        log.info("flow.attempt", event_name=entry.event, reason_code=entry.reason_code, account=entry.account_masked)
+
+    async def log(self, outcome: str, **line: Any) -> None:
+        """Log this attempt (arguments as for ``entry``)."""
+        entry = self.entry(outcome, **line)
+        await oplog.append(self.conn, entry)
+        self.counted(entry)
+
+    async def pass_screen(self, *, chosen_account: asyncpg.Record | None = None, name_kana: str | None = None,
+                          email: str | None = None, detail: dict[str, Any] | None = None) -> RedirectResponse:
+        """This screen is passed: on to the next, logged as a success in the same statement."""
+        following = stages.after(self.stage.name)
+        entry = self.entry("success", account=self.account if chosen_account is None else chosen_account, name_kana=name_kana, detail=detail)
+        await flows.pass_screen(self.conn, self.flow["id"], step=following.name, now=self.now, log=entry,
+                                account_id=chosen_account["id"] if chosen_account else None, name_kana=name_kana, email=email)
+        self.counted(entry)
+        return self.go_to(following.name)
+
+    async def stop(self, reason: Reason, **line: Any) -> HTMLResponse:
+        """End the flow on a reason that allows no retry today (B83, B84, B88), logged as a failure (``line`` as for ``entry``)."""
+        entry = self.entry("failure", reason=reason, **line)
+        await flows.end_flow(self.conn, self.flow["id"], "failed", now=self.now, log=entry, log_if_already_ended=True)
+        self.counted(entry)
+        return self.render("reason.html", status=reason.status, reason=reason, next_url=None, reopens_at=None, request_id=None)
 
 
 Handler = Callable[..., Awaitable[Response]]
@@ -145,8 +162,9 @@ async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connectio
         return notice_page(request, notice, status=410, lang=lang)
     visit = Visit(request, runtime, conn, flow, stage, lang, now)
     if now - flow["last_seen_at"] > timedelta(seconds=runtime.settings.policy.flow_idle_seconds):
-        await flows.finish_flow(conn, flow["id"], "expired", now=now)
-        await visit.log("info", event="flow:expired")
+        expired = visit.entry("info", event="flow:expired")
+        await flows.end_flow(conn, flow["id"], "expired", now=now, log=expired, log_if_already_ended=True)
+        visit.counted(expired)
         return notice_page(request, Notice.FLOW_EXPIRED, status=410, lang=lang)
     if form is not None and not csrf_token_valid(runtime.settings.secrets.session_key, flow["id"], form.get("csrf_token")):
         await visit.log("failure", detail={"problem": "csrf"})

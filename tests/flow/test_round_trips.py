@@ -21,12 +21,12 @@ from tests.oauth.test_client_cache import counted_server  # noqa: F401  (fixture
 # process serves one (its statements prepared, its app remembered).
 EXPECTED = {
     "authorize": 3,
-    "① show": 1, "① post": 9,
-    "② show": 1, "② post": 11,
-    "③ show": 1, "③ post": 10,
-    "④ show": 2, "call (webhook)": 7, "④ post": 4,
-    "⑤ show": 1, "⑤ post (argon2)": 11,
-    "⑥ show": 1, "⑥ post": 9,
+    "① show": 1, "① post": 7,
+    "② show": 1, "② post": 10,
+    "③ show": 1, "③ post": 9,
+    "④ show": 2, "call (webhook)": 7, "④ post": 3,
+    "⑤ show": 1, "⑤ post (argon2)": 10,
+    "⑥ show": 1, "⑥ post": 8,
     "token (code)": 7,
 }
 
