@@ -43,8 +43,9 @@ async def visit_by_cookie(conn: Conn, cookie_digest: bytes, *, now: datetime, la
     """The flow (finished or not) as it stood before this request, with what every screen needs.
 
     Beside the flow's columns: its app's name and operator, its ``account``
-    (a record, or None before screen ①) and ``account_locked``, whether an
-    identity or PIN lock of that account is in force at ``now``. In the same
+    (a record, or None before screen ①), ``account_locked``, whether an
+    identity or PIN lock of that account is in force at ``now``, and its
+    newest ``phone_check`` (the one screen ④ shows, or None). In the same
     statement the flow is seen at ``now`` (and takes ``lang`` if one was asked
     for) when it is open, has not been idle longer than ``idle`` and its step is
     one of ``touch_at_steps``: one round trip for what every request reads.
@@ -56,7 +57,8 @@ async def visit_by_cookie(conn: Conn, cookie_digest: bytes, *, now: datetime, la
                    AND step = ANY($5::text[]))
             SELECT f.*, c.name AS client_name, c.operator AS client_operator, a AS account,
                    EXISTS (SELECT 1 FROM account_failure
-                            WHERE account_id = f.account_id AND {LOCK_IN_FORCE.format(now="$2")}) AS account_locked
+                            WHERE account_id = f.account_id AND {LOCK_IN_FORCE.format(now="$2")}) AS account_locked,
+                   (SELECT p FROM phone_check p WHERE p.flow_id = f.id ORDER BY p.id DESC LIMIT 1) AS phone_check
               FROM flow f JOIN oauth_client c USING (client_id) LEFT JOIN account a ON a.id = f.account_id
              WHERE f.cookie_digest = $1""",
         cookie_digest, now, lang, idle, touch_at_steps,
@@ -108,11 +110,4 @@ async def end_flow(conn: Conn, flow_id: UUID, outcome: str, *, now: datetime, lo
             logged AS ({oplog.insert_sql(5, where="$4::boolean OR EXISTS (SELECT 1 FROM ended)")})
             SELECT EXISTS (SELECT 1 FROM ended)""",
         flow_id, outcome, now, log_if_already_ended, *oplog.values(log),
-    )
-
-
-async def shown_phone_check(conn: Conn, flow_id: UUID) -> asyncpg.Record | None:
-    """The newest phone check of the flow: the auth number screen ④ shows and its deadline."""
-    return await conn.fetchrow(
-        "SELECT id, auth_number, expires_at, state FROM phone_check WHERE flow_id = $1 ORDER BY id DESC LIMIT 1", flow_id
     )

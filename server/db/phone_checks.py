@@ -26,11 +26,11 @@ def _lock_key(name: str) -> int:
 async def lock_for_new_check(conn: asyncpg.Connection, account_id: int, caller_phones: list[str]) -> None:
     """Serialise new checks of this account and of anyone sharing its phones (until commit).
 
-    Keys are taken in sorted order so two transactions never wait on each other in a ring.
+    Keys are taken in sorted order so two transactions never wait on each other in a ring:
+    one statement, locking row by row in the array's order (unnest keeps it).
     """
     keys = sorted({_lock_key(f"account:{account_id}"), *(_lock_key(f"phone:{p}") for p in caller_phones)})
-    for key in keys:
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
+    await conn.execute("SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) AS key", keys)
 
 
 async def void_open_checks_of_account(conn: Conn, account_id: int) -> int:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from starlette.responses import Response, StreamingResponse
 
-from ivr.checks import EXPIRED, MATCHED, NONE, WAITING, phone_check_status, status_of, wait_for_phone_check
+from ivr.checks import EXPIRED, MATCHED, NONE, WAITING, status_of, wait_for_phone_check
 from ivr.simulate import simulate_call
 from server.clock import TOKYO
 from server.db import flows
@@ -28,22 +28,24 @@ from server.web.pages import Notice, notice_page
 WAIT_SLICE_SECONDS = 10.0
 
 
+def _status(visit: Visit) -> str:
+    check = visit.phone_check
+    return status_of(check["state"], check["expires_at"], visit.now) if check else NONE
+
+
 async def show(visit: Visit) -> Response:
-    check = await flows.shown_phone_check(visit.conn, visit.flow["id"])
-    status = status_of(check["state"], check["expires_at"], visit.now) if check else NONE
-    if status in (EXPIRED, NONE):
+    if _status(visit) in (EXPIRED, NONE):
         return await _expired(visit)
-    return _page(visit, check)
+    return _page(visit, visit.phone_check)
 
 
 async def submit(visit: Visit, form: dict[str, str]) -> Response:
-    status = await phone_check_status(visit.conn, visit.flow["id"], visit.now)
+    status = _status(visit)
     if status == MATCHED:
         return await visit.pass_screen()
     if status == WAITING:
         await visit.log("info", reason=Reason.B86)
-        check = await flows.shown_phone_check(visit.conn, visit.flow["id"])
-        return _page(visit, check, reason=Reason.B86)
+        return _page(visit, visit.phone_check, reason=Reason.B86)
     return await _expired(visit)
 
 
@@ -97,7 +99,7 @@ async def simulate(visit: Visit, form: dict[str, str]) -> Response:
     """Development only: a correctly signed Twilio webhook, from the first registered number."""
     if visit.settings.production:
         return notice_page(visit.request, Notice.NOT_FOUND, status=404, lang=visit.lang)
-    check = await flows.shown_phone_check(visit.conn, visit.flow["id"])
+    check = visit.phone_check
     if check is not None:
         account = visit.account
         await simulate_call(visit.settings.public_url, visit.settings.ivr.twilio_auth_token,

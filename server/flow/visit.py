@@ -55,6 +55,11 @@ class Visit:
         """The account chosen on screen ① (every screen after ① has one), read with the flow."""
         return self.flow["account"]
 
+    @property
+    def phone_check(self) -> asyncpg.Record | None:
+        """The flow's newest phone check, read with the flow: the auth number screen ④ shows and its deadline."""
+        return self.flow["phone_check"]
+
     def account_label(self) -> str:
         """The flow's account as the screens show it: 001 普通 ***4567."""
         return masked_account_label(self.account, gettext_for(self.lang))
