@@ -151,14 +151,12 @@ def screen_endpoint(stage_name: str, *, show: Handler | None = None, submit: Han
 
 async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connection, stage: Stage,
                      form: dict[str, str] | None) -> Visit | Response:
-    now = runtime.clock.now()
+    now, idle = runtime.clock.now(), timedelta(seconds=runtime.settings.policy.flow_idle_seconds)
     digest = flow_cookie_digest(request)
     asked_lang = chosen_language(request.query_params.get("lang"))
-    # The flow is seen (last_seen_at) only where the checks below let the request through, bar the CSRF token's.
-    flow = await flows.visit_by_cookie(
-        conn, digest, now=now, lang=asked_lang, idle=timedelta(seconds=runtime.settings.policy.flow_idle_seconds),
-        touch_at_steps=stages.visited_from(stage.name),
-    ) if digest else None
+    # The flow is seen (last_seen_at) where the checks below let the request through, bar the CSRF token's.
+    flow = await flows.visit_by_cookie(conn, digest, now=now, lang=asked_lang, idle=idle,
+                                       touch_at_steps=stages.visited_from(stage.name)) if digest else None
     if flow is None:
         return notice_page(request, Notice.NO_FLOW, status=400)
     lang = asked_lang or flow["lang"]
@@ -166,11 +164,8 @@ async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connectio
         notice = Notice.FLOW_EXPIRED if flow["outcome"] == "expired" else Notice.FLOW_FINISHED
         return notice_page(request, notice, status=410, lang=lang)
     visit = Visit(request, runtime, conn, flow, stage, lang, now)
-    if now - flow["last_seen_at"] > timedelta(seconds=runtime.settings.policy.flow_idle_seconds):
-        expired = visit.entry("info", event="flow:expired")
-        await flows.end_flow(conn, flow["id"], "expired", now=now, log=expired, log_if_already_ended=True)
-        visit.counted(expired)
-        return notice_page(request, Notice.FLOW_EXPIRED, status=410, lang=lang)
+    if now - flow["last_seen_at"] > idle:
+        return await _expire(visit)
     if form is not None and not csrf_token_valid(runtime.settings.secrets.session_key, flow["id"], form.get("csrf_token")):
         await visit.log("failure", detail={"problem": "csrf"})
         return notice_page(request, Notice.BAD_FORM, status=403, lang=lang)
@@ -181,3 +176,10 @@ async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connectio
     if flow["account_locked"] and stage.name != stages.FIRST.name:
         return await visit.stop(Reason.B84)
     return visit
+
+
+async def _expire(visit: Visit) -> Response:
+    expired = visit.entry("info", event="flow:expired")
+    await flows.end_flow(visit.conn, visit.flow["id"], "expired", now=visit.now, log=expired, log_if_already_ended=True)
+    visit.counted(expired)
+    return notice_page(visit.request, Notice.FLOW_EXPIRED, status=410, lang=visit.lang)

@@ -13,7 +13,7 @@ from collections import defaultdict
 import httpx
 
 from scripts.bench_suite.flows import STEPS, App, Walker
-from tests.flow.walk import create_account
+from tests.flow.walk import Customer, create_account, create_client, reason_of
 from tests.oauth.factories import add_sandbox_app
 from tests.oauth.test_client_cache import counted_server  # noqa: F401  (fixture)
 
@@ -53,3 +53,20 @@ async def test_each_step_of_a_flow_costs_the_round_trips_it_did_when_last_measur
             mark[0] = relay.counts.round_trips
     steady = {step: costs[step][1:] for step in STEPS}
     assert steady == {step: [EXPECTED[step]] * 2 for step in STEPS}
+
+
+async def test_a_wrong_birth_date_costs_nine_round_trips(counted_server, db, settings):  # type: ignore[no-untyped-def]
+    """The flow and its account (1), two throttle places (2), the attempt's transaction (5: BEGIN, the account's
+    row lock, the lock check, the failure counted, COMMIT) and the log line (1); the places are kept."""
+    server, relay = counted_server
+    await create_client(db)
+    taro = await create_account(db, settings)
+    async with httpx.AsyncClient(base_url=server.url, follow_redirects=False, timeout=20) as http:
+        customer = Customer(http, server.runtime.settings)
+        await customer.start()
+        await customer.enter_account(taro)
+        await customer.enter_details("1999-01-01")  # the statements of a failure are prepared from here
+        before = relay.counts.round_trips
+        await customer.enter_details("1999-01-02")
+        assert reason_of(customer.page) == "B82"
+        assert relay.counts.round_trips - before == 9
