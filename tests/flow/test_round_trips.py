@@ -18,7 +18,14 @@ from tests.oauth.factories import add_sandbox_app
 from tests.oauth.test_client_cache import counted_server  # noqa: F401  (fixture)
 
 # Round trips per step of a flow where everything goes right, the second time a
-# process serves one (its statements prepared, its app remembered).
+# process serves one (its statements prepared, its app remembered). Every screen
+# reads its flow, app, account, lock state and phone check, and marks the flow
+# seen, in one statement (a screen shown costs only that); a passed screen moves
+# the flow on and logs it in one more. ① ② ⑤ take and give back two throttle
+# places (4); ② ⑤ check in a transaction (BEGIN, the account's row lock, the lock
+# check, COMMIT); ③ opens a phone check in one (BEGIN, advisory locks, older
+# checks voided, busy numbers, insert, COMMIT); ⑥ approves in one (BEGIN, flow
+# lock, grant, code, notice, the flow's end with its log line, COMMIT).
 EXPECTED = {
     "authorize": 3,
     "① show": 1, "① post": 7,
