@@ -31,12 +31,6 @@ async def remember_once(conn: Conn, key: str, *, seen_at: datetime, forget_after
     return bool(inserted)
 
 
-async def forget_single_use_ids(conn: Conn, now: datetime) -> int:
-    """Drop ids whose proofs can no longer be presented anyway."""
-    status = await conn.execute("DELETE FROM dpop_proof WHERE forget_after < $1", now)
-    return int(status.split()[-1])
-
-
 # -- authorization codes -----------------------------------------------------------
 
 async def consume_code(conn: Conn, code_digest: bytes, now: datetime) -> asyncpg.Record | None:

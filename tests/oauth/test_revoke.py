@@ -53,16 +53,3 @@ async def test_revocation_requires_client_authentication(client, linked):
     _, _, body = linked
     response = await client.post("/revoke", data={"token": body["refresh_token"]})
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
-
-
-async def test_single_use_ids_are_forgotten_once_they_could_no_longer_be_presented(db, clock):
-    from datetime import timedelta
-
-    from server.db.tokens import forget_single_use_ids, remember_once
-
-    now = clock.now()
-    assert await remember_once(db, "dpop:old", seen_at=now, forget_after=now + timedelta(seconds=20))
-    assert await remember_once(db, "dpop:new", seen_at=now, forget_after=now + timedelta(seconds=90))
-    assert not await remember_once(db, "dpop:old", seen_at=now, forget_after=now + timedelta(seconds=20))
-    assert await forget_single_use_ids(db, now + timedelta(seconds=60)) == 1
-    assert not await remember_once(db, "dpop:new", seen_at=now, forget_after=now)
