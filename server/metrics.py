@@ -45,6 +45,14 @@ EMAILS = Counter("renkei_emails_total", "Completion notice sending attempts by r
 HTTP_REQUESTS = Counter("renkei_http_requests_total", "HTTP requests answered, by status class (2xx...)", ["status"])
 INTROSPECTIONS = Counter("renkei_introspections_total", "Introspections answered, from memory or by the full endpoint",
                          ["answered"])
+DATABASE_UNREACHABLE = Counter("renkei_database_unreachable_total", "Requests refused because PostgreSQL could not be reached")
+RETENTION_ROWS = Counter(
+    "renkei_retention_rows_total", "Rows the retention job deleted, by table (phone_check: open checks voided)", ["table"]
+)
+RETENTION_ROUNDS = Counter(
+    "renkei_retention_rounds_total", "Retention rounds by result (done, skipped: another process was at it, failed)",
+    ["result"],
+)
 HTTP_IN_FLIGHT = Gauge("renkei_http_requests_in_flight", "HTTP requests in progress", multiprocess_mode="livesum")
 
 # Forwarding headers mean a proxy stands between: the peer address says nothing of the client.

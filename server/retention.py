@@ -10,22 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
-from prometheus_client import Counter
 
 from server.db import retention as sql
 from server.logs import get_logger
+from server.metrics import RETENTION_ROUNDS, RETENTION_ROWS
 from server.policy.retention import Cutoffs, Table, cutoffs
 from server.settings import Settings
 
 log = get_logger(__name__)
-
-RETENTION_ROWS = Counter(
-    "renkei_retention_rows_total", "Rows the retention job deleted, by table (phone_check: open checks voided)", ["table"]
-)
-RETENTION_ROUNDS = Counter(
-    "renkei_retention_rounds_total", "Retention rounds by result (done, skipped: another process was at it, failed)",
-    ["result"],
-)
 
 Counts = dict[Table, int]
 

@@ -11,12 +11,12 @@ the APIs), one warning line, and nothing of the visitor's state touched.
 from __future__ import annotations
 
 from asyncpg.exceptions import TooManyConnectionsError
-from prometheus_client import Counter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from server.logs import get_logger
+from server.metrics import DATABASE_UNREACHABLE
 from server.oauth.errors import ServiceUnavailable
 from server.reasons import Reason
 from server.web.database import UNREACHABLE_ERROR_TYPES, Busy, is_unreachable
@@ -29,8 +29,6 @@ log = get_logger(__name__)
 RETRY_AFTER_SECONDS = 30
 # A restart of PostgreSQL takes seconds; a failover rather longer. Clients come back soon after.
 OUTAGE_RETRY_AFTER_SECONDS = 30
-
-DATABASE_UNREACHABLE = Counter("renkei_database_unreachable_total", "Requests refused because PostgreSQL could not be reached")
 
 
 def unavailable_response(request: Request, reason: Reason, *, retry_after: int, hint: str, **page: str | None) -> Response:
