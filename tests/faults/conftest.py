@@ -14,7 +14,8 @@ import pytest
 
 from server.db.embedded import EmbeddedPostgres
 from server.db.migrate import migrate
-from tests.flow.walk import reason_of
+from server.settings import Settings
+from tests.flow.walk import create_account, create_client, reason_of
 
 
 class OwnDatabase:
@@ -88,3 +89,13 @@ async def refused_so_far(http: httpx.AsyncClient) -> float:
     metrics = (await http.get("/metrics")).text
     values = [line.split()[-1] for line in metrics.splitlines() if line.startswith("renkei_database_unreachable_total ")]
     return float(values[0]) if values else 0.0
+
+
+async def add_app_and_taro(own_database: OwnDatabase, settings: Settings):  # type: ignore[no-untyped-def]
+    """The walk's app and Taro's account, written into the test's own database; Taro's account."""
+    setup = await own_database.connect()
+    try:
+        await create_client(setup)
+        return await create_account(setup, settings)
+    finally:
+        await setup.close()

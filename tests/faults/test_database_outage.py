@@ -19,8 +19,9 @@ from server.db.staff import insert_staff
 from server.hashing import hash_password
 from server.runtime import argon2_params
 from tests.conftest import OPEN_HOURS, build_test_settings
-from tests.faults.conftest import OwnDatabase, assert_outage_page, assert_temporarily_unavailable, outage_warnings, refused_so_far
-from tests.flow.walk import TARO_PHONE, Customer, create_account, create_client
+from tests.faults.conftest import (OwnDatabase, add_app_and_taro, assert_outage_page, assert_temporarily_unavailable,
+                                   outage_warnings, refused_so_far)
+from tests.flow.walk import TARO_PHONE, Customer
 from tests.oauth.factories import add_account, add_code, add_resource_server, add_sandbox_app
 from tests.oauth.test_token_code import exchange_form
 from tests.staff.conftest import PASSWORD, sign_in
@@ -93,10 +94,7 @@ async def test_a_caller_hears_in_japanese_that_the_call_cannot_be_taken_while_th
     own_database: OwnDatabase, start_server, clock, log_lines
 ):
     settings = build_test_settings(own_database.url)
-    setup = await own_database.connect()
-    await create_client(setup)
-    taro = await create_account(setup, settings)
-    await setup.close()
+    taro = await add_app_and_taro(own_database, settings)
     server = await start_server(settings)
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         customer = Customer(http, server.runtime.settings)

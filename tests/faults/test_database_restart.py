@@ -13,18 +13,15 @@ import asyncio
 import httpx
 
 from tests.conftest import build_test_settings
-from tests.faults.conftest import OwnDatabase, assert_outage_page, outage_warnings
-from tests.flow.walk import Customer, authorize_params, create_account, create_client, redirect_query
+from tests.faults.conftest import OwnDatabase, add_app_and_taro, assert_outage_page, outage_warnings
+from tests.flow.walk import Customer, authorize_params, redirect_query
 
 
 async def test_a_database_restart_mid_flow_shows_s03_as_503_meanwhile_and_the_flow_goes_on_by_itself(
     own_database: OwnDatabase, start_server, clock, log_lines
 ):
     settings = build_test_settings(own_database.url)
-    setup = await own_database.connect()
-    await create_client(setup)
-    taro = await create_account(setup, settings)
-    await setup.close()
+    taro = await add_app_and_taro(own_database, settings)
     server = await start_server(settings)
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         customer = Customer(http, server.runtime.settings)
