@@ -14,7 +14,7 @@ from datetime import datetime
 import asyncpg
 
 from server.db import locks
-from server.policy.locks import LockKind
+from server.policy.locks import LockKind, tries_left
 from server.reasons import Reason
 
 
@@ -23,6 +23,7 @@ class Attempt:
     passed: bool
     reason: Reason | None = None  # why not
     stops_flow: bool = False      # a lock: nothing more today (B83, B84, B88)
+    tries_left: int | None = None  # after a wrong answer: how many more before the lock
 
 
 async def guarded_attempt(
@@ -36,7 +37,7 @@ async def guarded_attempt(
         if await verify():
             return Attempt(True)
         outcome = await locks.record_failure(conn, account_id, kind, limit=limit, now=now)
-        return Attempt(False, outcome.reason, stops_flow=outcome.locked)
+        return Attempt(False, outcome.reason, stops_flow=outcome.locked, tries_left=tries_left(outcome.failures, limit))
 
 
 def wrong_guess(attempt: Attempt) -> bool:

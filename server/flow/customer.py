@@ -46,4 +46,5 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
         return await visit.stop(attempt.reason, name_kana=kana)
     await visit.log("failure", reason=attempt.reason, name_kana=kana)
     values = {k: v for k, v in parsed.entered.items() if k != "birth_date"}
-    return await _page(visit, status=attempt.reason.status, reason=attempt.reason, values=values)
+    return await _page(visit, status=attempt.reason.status, reason=attempt.reason, values=values,
+                       tries_left=attempt.tries_left)

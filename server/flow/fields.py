@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from server.policy.birth_dates import BirthDateProblem, Problem, parse_birth_date
 from server.web.i18n import N_
 
 REQUIRED = N_("Please fill in this field.")
@@ -23,14 +24,13 @@ BAD_CHARACTERS = N_("This contains characters that cannot be used.")
 BRANCH = N_("Enter the 3-digit branch number.")
 ACCOUNT_TYPE = N_("Choose the account type.")
 ACCOUNT_NUMBER = N_("Enter the 7-digit account number.")
-BIRTH_DATE = N_("Enter your date of birth as year-month-day, for example 1980-04-01.")
-NO_SUCH_DATE = N_("This date does not exist.")
+BIRTH_DATE = N_("We could not read this date. Write it as, for example, 1980/4/1 or 昭和55年4月1日 (S55.4.1).")
+NO_SUCH_DATE = N_("This date does not exist. Please check the year, the month and the day (and the era).")
 FUTURE_DATE = N_("The date of birth cannot be in the future.")
 KANA = N_("Enter your name in katakana.")
 EMAIL = N_("Enter a valid e-mail address.")
 PIN = N_("Enter the 4-digit PIN.")
 
-_DATE = re.compile(r"^([0-9]{4})[-/]?([0-9]{2})[-/]?([0-9]{2})$")
 _KANA = re.compile(r"^[\u30a1-\u30fa\u30fc\u30fb\u30fd\u30fe ]+$")
 # The WHATWG definition of a valid e-mail address (what <input type=email> accepts).
 _EMAIL = re.compile(
@@ -85,19 +85,26 @@ def digits(raw: str | None, count: int, msgid: str) -> str:
     return text
 
 
+_BIRTH_DATE_MESSAGES = {Problem.UNREADABLE: BIRTH_DATE, Problem.NO_SUCH_DATE: NO_SUCH_DATE, Problem.FUTURE: FUTURE_DATE}
+
+
 def birth_date(raw: str | None, today: date) -> date:
-    match = _DATE.match(normalised(raw, 16))
-    if not match:
-        raise FieldProblem(BIRTH_DATE)
+    """Any form server.policy.birth_dates reads; a field message (never a wrong guess) otherwise."""
     try:
-        value = date(*(int(part) for part in match.groups()))
-    except ValueError:
-        raise FieldProblem(NO_SUCH_DATE) from None
-    if value > today:
-        raise FieldProblem(FUTURE_DATE)
+        value = parse_birth_date(normalised(raw, 20), today)
+    except BirthDateProblem as problem:
+        raise FieldProblem(_BIRTH_DATE_MESSAGES[problem.problem]) from None
     if value.year < 1900:
         raise FieldProblem(NO_SUCH_DATE)
     return value
+
+
+def account_number(raw: str | None) -> str:
+    """7 digits; a shorter number is the same number with 0s in front (1234 → 0001234)."""
+    text = normalised(raw, 15)
+    if not re.fullmatch(r"[0-9]{1,7}", text):
+        raise FieldProblem(ACCOUNT_NUMBER)
+    return text.zfill(7)
 
 
 def name_kana(raw: str | None) -> str:
@@ -126,7 +133,7 @@ def parse_account(form: dict[str, str]) -> Parsed:
     parsed = Parsed()
     parsed.take("branch_code", form.get("branch_code"), lambda raw: digits(raw, 3, BRANCH))
     parsed.take("account_type", form.get("account_type"), account_type)
-    parsed.take("account_number", form.get("account_number"), lambda raw: digits(raw, 7, ACCOUNT_NUMBER))
+    parsed.take("account_number", form.get("account_number"), account_number)
     return parsed
 
 

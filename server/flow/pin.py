@@ -45,4 +45,4 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
     if attempt.stops_flow:
         return await visit.stop(attempt.reason)
     await visit.log("failure", reason=attempt.reason)
-    return await _page(visit, status=attempt.reason.status, reason=attempt.reason)
+    return await _page(visit, status=attempt.reason.status, reason=attempt.reason, tries_left=attempt.tries_left)

@@ -74,6 +74,11 @@ def judge_failure(kind: LockKind, failures_after: int, limit: int) -> FailureOut
     return FailureOutcome(failures_after, locked=True, reason=Reason.B84)
 
 
+def tries_left(failures_today: int, limit: int) -> int:
+    """How many more wrong answers today before the lock: after the first of three, 2."""
+    return max(0, limit - failures_today)
+
+
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:
     """True while ``now`` is before ``locked_until``; the instant it lifts is unlocked."""
     if locked_until is None:

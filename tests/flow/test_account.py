@@ -48,6 +48,13 @@ async def test_full_width_digits_are_read_as_ordinary_digits(customer: Customer,
     assert response.headers["location"] == "/flow/customer"
 
 
+async def test_a_shorter_account_number_gets_its_zeros_in_front(customer: Customer, db, settings):
+    short = await create_account(db, settings, account_number="0012345")
+    await customer.start()
+    response = await customer.enter_account(short, account_number="12345")
+    assert response.headers["location"] == "/flow/customer"
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
@@ -58,7 +65,7 @@ async def test_full_width_digits_are_read_as_ordinary_digits(customer: Customer,
         ({"branch_code": "١٢٣"}, "branch_code", "店番号を3桁の数字で入力してください。"),
         ({"branch_code": "0\x001"}, "branch_code", "使用できない文字が含まれています。"),
         ({"branch_code": "1" * 500}, "branch_code", "文字数が多すぎます。"),
-        ({"account_number": "123456"}, "account_number", "口座番号を7桁の数字で入力してください。"),
+        ({"account_number": "12345a"}, "account_number", "口座番号を7桁の数字で入力してください。"),
         ({"account_number": "12345678"}, "account_number", "口座番号を7桁の数字で入力してください。"),
         ({"account_number": "123-4567"}, "account_number", "口座番号を7桁の数字で入力してください。"),
         ({"account_number": "1234\u202e567"}, "account_number", "使用できない文字が含まれています。"),

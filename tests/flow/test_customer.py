@@ -37,8 +37,10 @@ async def test_a_wrong_birth_date_is_b82_until_the_third_which_is_b83_and_then_b
     assert first.status_code == 400 and reason_of(customer.page) == "B82"
     assert "本人認証情報が誤っています。本人認証項目をご確認のうえ、再度入力して下さい。" in customer.page
     assert 'value="ヤマダ タロウ"' in customer.page and WRONG not in customer.page
+    assert 'data-attempts-left="2"' in customer.page and "あと2回誤ると、本日中はご利用いただけなくなります。" in customer.page
     await customer.enter_details(WRONG)
     assert reason_of(customer.page) == "B82"
+    assert 'data-attempts-left="1"' in customer.page and "あと1回誤ると、本日中はご利用いただけなくなります。" in customer.page
     third = await customer.enter_details(WRONG)
     assert third.status_code == 403 and reason_of(customer.page) == "B83"
     assert "お取扱いができなくなりました。詳しくは本サービスのお問合せ窓口へご照会下さい。" in customer.page
@@ -68,8 +70,10 @@ async def test_the_right_birth_date_after_the_lock_is_still_b84(customer: Custom
         ({"birth_date": "1980-13-01"}, "birth_date", "存在しない日付です。"),
         ({"birth_date": "1800-01-01"}, "birth_date", "存在しない日付です。"),
         ({"birth_date": "2030-01-01"}, "birth_date", "未来の日付は入力できません。"),
-        ({"birth_date": "S55.4.1"}, "birth_date", "生年月日を西暦・月・日で入力してください"),
-        ({"birth_date": "1980-4-1"}, "birth_date", "生年月日を西暦・月・日で入力してください"),
+        ({"birth_date": "55.4.1"}, "birth_date", "日付を読み取れませんでした。"),
+        ({"birth_date": "1980041"}, "birth_date", "日付を読み取れませんでした。"),
+        ({"birth_date": "昭和64年1月8日"}, "birth_date", "存在しない日付です。"),
+        ({"birth_date": "平成31年5月1日"}, "birth_date", "存在しない日付です。"),
         ({"birth_date": "1980-04-01\n"}, "birth_date", "使用できない文字が含まれています。"),
         ({"name_kana": "やまだ たろう"}, "name_kana", "お名前を全角カタカナで入力してください。"),
         ({"name_kana": "Yamada"}, "name_kana", "お名前を全角カタカナで入力してください。"),
@@ -94,6 +98,13 @@ async def test_a_malformed_field_gets_a_message_and_counts_no_failure(customer: 
 async def test_full_width_digits_in_the_birth_date_are_ordinary_digits(customer: Customer, taro):
     await _at_customer_details(customer, taro)
     response = await customer.enter_details("１９８０／０４／０１")
+    assert response.headers["location"] == "/flow/phone"
+
+
+@pytest.mark.parametrize("written", ["19800401", "1980/4/1", "1980-4-1", "１９８０年４月１日", "S55.4.1", "昭和55年4月1日", "s550401"])
+async def test_the_birth_date_passes_however_the_customer_writes_it(customer: Customer, taro, written):
+    await _at_customer_details(customer, taro)
+    response = await customer.enter_details(written)
     assert response.headers["location"] == "/flow/phone"
 
 

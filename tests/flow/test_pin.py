@@ -20,9 +20,9 @@ async def test_a_wrong_pin_is_b87_until_the_third_which_is_b88_and_then_b84(cust
     await customer.through_phone(taro)
     first = await customer.post("/flow/pin", {"pin": "9999"})
     assert first.status_code == 400 and reason_of(customer.page) == "B87"
-    assert "暗証番号が誤っています。" in customer.page
+    assert "暗証番号が誤っています。" in customer.page and 'data-attempts-left="2"' in customer.page
     await customer.post("/flow/pin", {"pin": "0000"})
-    assert reason_of(customer.page) == "B87"
+    assert reason_of(customer.page) == "B87" and 'data-attempts-left="1"' in customer.page
     third = await customer.post("/flow/pin", {"pin": "1111"})
     assert third.status_code == 403 and reason_of(customer.page) == "B88"
     assert "暗証番号の誤りが規定回数に達したため、お取扱いができなくなりました。" in customer.page
