@@ -8,29 +8,19 @@ tests build Settings with ``load_settings(environ={...})`` instead of patching
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from server.config_sources import ENV_OVERRIDES, ConfigError, Section as _Section, Sources, read_sources, unknown_keys
+from server.policy.weak_settings import DEVELOPMENT_SECRETS, production_problems
+
+__all__ = ["ENV_OVERRIDES", "DEVELOPMENT_SECRETS", "ConfigError", "Settings", "load_settings", "read_settings"]
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "renkei.toml"
-
-# Values that ship in config/renkei.toml for development. Production refuses them.
-DEVELOPMENT_SECRETS = frozenset(
-    {
-        "dev-pin-pepper-not-secret",
-        "dev-session-key-not-secret",
-        "dev-twilio-auth-token-not-secret",
-    }
-)
-
-
-class ConfigError(Exception):
-    """A configuration value is missing or wrong; the message names key and file."""
-
 
 @dataclass(frozen=True)
 class DatabaseSettings:
@@ -74,21 +64,47 @@ class PolicySettings:
 @dataclass(frozen=True)
 class IvrSettings:
     auth_numbers: tuple[str, ...]
-    twilio_auth_token: str
+    # The first is Twilio's current auth token; the others (the previous one during a rotation) are accepted too.
+    twilio_auth_tokens: tuple[str, ...]
     matched_call: str  # "reject" | "say"
+
+    @property
+    def twilio_auth_token(self) -> str:
+        return self.twilio_auth_tokens[0]
 
 
 @dataclass(frozen=True)
 class MailSettings:
     smtp_url: str | None
     sender: str
+    enabled: bool = True  # false: no completion notices at all (production then needs no SMTP_URL)
 
 
 @dataclass(frozen=True)
 class SecretSettings:
-    pin_pepper: str
-    session_key: str
+    # (id, secret): the first peppers new PIN hashes; a stored hash names the id it was made with.
+    pin_peppers: tuple[tuple[str, str], ...]
+    # The first signs CSRF tokens, staff session MACs and DPoP nonces; all of them verify.
+    session_keys: tuple[str, ...]
     signing_keys_file: Path | None
+
+    @property
+    def pin_pepper(self) -> str:
+        return self.pin_peppers[0][1]
+
+    @property
+    def pin_pepper_id(self) -> str:
+        return self.pin_peppers[0][0]
+
+    @property
+    def session_key(self) -> str:
+        return self.session_keys[0]
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    # Production serves sandbox apps (client secret, loopback http redirects) only when this says so.
+    sandbox_in_production: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,6 +172,13 @@ class Settings:
     # Bearer token for /metrics from other hosts; unset: loopback only.
     metrics_token: str | None = None
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    clients: ClientSettings = field(default_factory=ClientSettings)
+    # Files laid over config_file (RENKEI_CONFIG_OVERRIDE), in order.
+    override_files: tuple[Path, ...] = ()
+
+    @property
+    def sandbox_apps_allowed(self) -> bool:
+        return not self.production or self.clients.sandbox_in_production
 
     @property
     def production(self) -> bool:
@@ -173,128 +196,66 @@ class Settings:
         return replace(self, **changes)
 
 
-class _Section:
-    """Typed reads from one TOML table, with errors that name key and file."""
-
-    def __init__(self, data: Mapping[str, Any], prefix: str, source: Path) -> None:
-        self.data, self.prefix, self.source = data, prefix, source
-
-    def _fail(self, key: str, wanted: str) -> ConfigError:
-        value = self.data.get(key, "<missing>")
-        return ConfigError(f"{self.source}: {self.prefix}{key} must be {wanted} (got {value!r})")
-
-    def str(self, key: str, *, allow_empty: bool = False) -> str:
-        value = self.data.get(key)
-        if not isinstance(value, str) or (not allow_empty and not value.strip()):
-            raise self._fail(key, "a non-empty string" if not allow_empty else "a string")
-        return value
-
-    def int(self, key: str, *, minimum: int = 0) -> int:
-        value = self.data.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise self._fail(key, f"a whole number >= {minimum}")
-        return value
-
-    def float(self, key: str, *, minimum: float = 0.0) -> float:
-        value = self.data.get(key)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= minimum:
-            raise self._fail(key, f"a number > {minimum}")
-        return float(value)
-
-    def choice(self, key: str, choices: tuple[str, ...]) -> str:
-        value = self.data.get(key)
-        if value not in choices:
-            raise self._fail(key, "one of " + ", ".join(choices))
-        return value
-
-    def list_of(self, key: str, kind: type) -> tuple[Any, ...]:
-        value = self.data.get(key)
-        if not isinstance(value, list) or not value or not all(isinstance(v, kind) for v in value):
-            raise self._fail(key, f"a non-empty list of {kind.__name__}")
-        return tuple(value)
-
-    def table(self, key: str) -> _Section:
-        value = self.data.get(key, {})
-        if not isinstance(value, dict):
-            raise self._fail(key, "a table")
-        return _Section(value, f"{self.prefix}{key}.", self.source)
-
-
-# Environment variable -> (table, key) in the TOML document.
-ENV_OVERRIDES: dict[str, tuple[str | None, str]] = {
-    "RENKEI_ENV": (None, "env"),
-    "RENKEI_PUBLIC_URL": (None, "public_url"),
-    "RENKEI_VAR_DIR": (None, "var_dir"),
-    "DATABASE_URL": ("database", "url"),
-    "DATABASE_DIRECT_URL": ("database", "direct_url"),
-    "TWILIO_AUTH_TOKEN": ("ivr", "twilio_auth_token"),
-    "RENKEI_AUTH_NUMBERS": ("ivr", "auth_numbers"),
-    "SMTP_URL": ("mail", "smtp_url"),
-    "RENKEI_PIN_PEPPER": ("secrets", "pin_pepper"),
-    "RENKEI_SESSION_KEY": ("secrets", "session_key"),
-    "RENKEI_SIGNING_KEYS_FILE": ("secrets", "signing_keys_file"),
-    "RENKEI_METRICS_TOKEN": (None, "metrics_token"),
-}
+def config_files(environ: Mapping[str, str], config_file: Path | None = None) -> tuple[Path, ...]:
+    """The file RENKEI_CONFIG names (or the shipped defaults), then each RENKEI_CONFIG_OVERRIDE file in order."""
+    base = config_file or Path(environ.get("RENKEI_CONFIG") or DEFAULT_CONFIG)
+    overrides = [Path(name) for name in environ.get("RENKEI_CONFIG_OVERRIDE", "").split(os.pathsep) if name.strip()]
+    return (base, *overrides)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
-    """Read the TOML file, apply environment overrides, validate, and freeze."""
-    environ = os.environ if environ is None else environ
-    source = config_file or Path(environ.get("RENKEI_CONFIG") or DEFAULT_CONFIG)
-    try:
-        document = tomllib.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: configuration file not found (RENKEI_CONFIG)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{source}: not valid TOML: {error}") from None
-    _apply_environment(document, environ)
-    settings = _build(document, source, environ)
-    _check_production(settings)
-    _check_throttle_kept(settings)
+    """Read the TOML files, apply environment overrides, validate, and freeze; ConfigError lists every problem."""
+    settings, problems = read_settings(environ, config_file)
+    if problems or settings is None:
+        raise ConfigError(*problems)
     return settings
 
 
-def _apply_environment(document: dict[str, Any], environ: Mapping[str, str]) -> None:
-    for variable, (table, key) in ENV_OVERRIDES.items():
-        if variable not in environ:
-            continue
-        value: Any = environ[variable]
-        if variable == "RENKEI_AUTH_NUMBERS":
-            value = [n.strip() for n in value.split(",") if n.strip()]
-        target = document if table is None else document.setdefault(table, {})
-        target[key] = value
+def read_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> tuple[Settings | None, list[str]]:
+    """The settings as the server would build them, and every problem found (each naming where its value came from)."""
+    environ = os.environ if environ is None else environ
+    sources = read_sources(config_files(environ, config_file), environ)
+    if sources.problems:  # a file missing or not TOML: nothing more can be said about its values
+        return None, list(sources.problems.values())
+    read: set[str] = set()
+    settings = _build(_Section(sources.document, "", sources, read), environ)
+    for dotted, is_table in unknown_keys(sources.document, read):
+        sources.problem(dotted, "is not a known section" if is_table else "is not a known key (a typo?)")
+    for dotted, problem in production_problems(settings):
+        sources.problem(dotted, problem)
+    _check_throttle_kept(settings, sources)
+    return settings, list(sources.problems.values())
 
 
-def _build(document: dict[str, Any], source: Path, environ: Mapping[str, str]) -> Settings:
-    top = _Section(document, "", source)
+def _build(top: _Section, environ: Mapping[str, str]) -> Settings:
     env = top.choice("env", ("development", "production"))
-    public_url = _public_url(top)
     var_dir = Path(top.str("var_dir"))
-    if not var_dir.is_absolute():
-        var_dir = PROJECT_ROOT / var_dir
     clock_file = environ.get("RENKEI_CLOCK_FILE")
     if clock_file and env == "production":
-        raise ConfigError(f"{source}: RENKEI_CLOCK_FILE moves the clock and is refused in production")
+        top.sources.problem("env", "is production, where RENKEI_CLOCK_FILE (it moves the clock) is refused")
+    admission, metrics_token = top.table("admission"), top.str("metrics_token", allow_empty=True, default=None)
     return Settings(
         env=env,
-        public_url=public_url,
-        var_dir=var_dir,
-        config_file=source,
+        public_url=_public_url(top),
+        var_dir=var_dir if var_dir.is_absolute() else PROJECT_ROOT / var_dir,
+        config_file=top.sources.files[0],
         database=_database(top.table("database")),
         bank=BankSettings(**{k: top.table("bank").str(k) for k in BankSettings.__dataclass_fields__}),
         policy=_policy(top.table("policy")),
-        max_in_flight=top.table("admission").int("max_in_flight", minimum=1),
-        max_event_streams=top.table("admission").int("max_event_streams", minimum=1),
+        max_in_flight=admission.int("max_in_flight", minimum=1),
+        max_event_streams=admission.int("max_event_streams", minimum=1),
         ivr=_ivr(top.table("ivr")),
         mail=_mail(top.table("mail")),
         secrets=_secrets(top.table("secrets")),
         argon2=_argon2(top.table("argon2")),
         staff=_staff(top.table("staff")),
         throttle=ThrottleSettings(**{k: top.table("throttle").int(k, minimum=1) for k in ThrottleSettings.__dataclass_fields__}),
-        maintenance=_maintenance(document.get("maintenance", {}), source),
+        maintenance=_maintenance(top),
         clock_file=Path(clock_file) if clock_file else None,
-        metrics_token=top.str("metrics_token", allow_empty=True) or None if "metrics_token" in document else None,
+        metrics_token=metrics_token or None,
         retention=_retention(top.table("retention")),
+        clients=ClientSettings(sandbox_in_production=top.table("clients").bool("sandbox_in_production", default=False)),
+        override_files=top.sources.files[1:],
     )
 
 
@@ -302,7 +263,7 @@ def _public_url(top: _Section) -> str:
     url = top.str("public_url").rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise top._fail("public_url", "an absolute http(s) URL without query or fragment")
+        top.fail("public_url", "an absolute http(s) URL without query or fragment")
     return url
 
 
@@ -314,8 +275,8 @@ def _database(section: _Section) -> DatabaseSettings:
         pool_min=pool_min,
         pool_max=pool_max,
         acquire_timeout_seconds=section.float("acquire_timeout_seconds"),
-        direct_url=section.str("direct_url", allow_empty=True) or None if "direct_url" in section.data else None,
-        statement_cache_size=section.int("statement_cache_size") if "statement_cache_size" in section.data else 100,
+        direct_url=section.str("direct_url", allow_empty=True, default=None) or None,
+        statement_cache_size=section.int("statement_cache_size", default=100),
     )
 
 
@@ -330,12 +291,11 @@ def _policy(section: _Section) -> PolicySettings:
 
 def _ivr(section: _Section) -> IvrSettings:
     numbers = section.list_of("auth_numbers", str)
-    for number in numbers:
-        if not (number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16):
-            raise section._fail("auth_numbers", "E.164 numbers such as +815000000001")
+    if not all(n.startswith("+") and n[1:].isdigit() and 8 <= len(n) <= 16 for n in numbers):
+        section.fail("auth_numbers", "E.164 numbers such as +815000000001")
     return IvrSettings(
         auth_numbers=numbers,
-        twilio_auth_token=section.str("twilio_auth_token"),
+        twilio_auth_tokens=_secret_list(section, "twilio_auth_tokens"),
         matched_call=section.choice("matched_call", ("reject", "say")),
     )
 
@@ -343,15 +303,33 @@ def _ivr(section: _Section) -> IvrSettings:
 def _mail(section: _Section) -> MailSettings:
     url = section.str("smtp_url", allow_empty=True) or None
     if url and urlsplit(url).scheme not in ("smtp", "smtps"):
-        raise section._fail("smtp_url", "an smtp:// or smtps:// URL")
-    return MailSettings(smtp_url=url, sender=section.str("sender"))
+        section.fail("smtp_url", "an smtp:// or smtps:// URL")
+    return MailSettings(smtp_url=url, sender=section.str("sender"), enabled=section.bool("enabled", default=True))
+
+
+def _secret_list(section: _Section, key: str) -> tuple[str, ...]:
+    values = section.list_of(key, str)
+    if not all(value.strip() for value in values):
+        section.fail(key, "a list of non-empty secrets")
+    return values or ("",)
+
+
+def _peppers(section: _Section) -> tuple[tuple[str, str], ...]:
+    """ID:SECRET entries; the id is stored beside each PIN hash, so ids never repeat."""
+    peppers = tuple(tuple(entry.partition(":")[::2]) for entry in _secret_list(section, "pin_peppers"))
+    ids = [pepper_id for pepper_id, _ in peppers]
+    if not all(i and i.replace("-", "").replace("_", "").isalnum() and len(i) <= 16 and s for i, s in peppers):
+        section.fail("pin_peppers", "a list of ID:SECRET (an id of letters, digits, - or _, at most 16)")
+    elif len(set(ids)) != len(ids):
+        section.fail("pin_peppers", "a list of ID:SECRET with distinct ids")
+    return peppers or (("0", ""),)  # type: ignore[return-value]
 
 
 def _secrets(section: _Section) -> SecretSettings:
     keys_file = section.str("signing_keys_file", allow_empty=True)
     return SecretSettings(
-        pin_pepper=section.str("pin_pepper"),
-        session_key=section.str("session_key"),
+        pin_peppers=_peppers(section),
+        session_keys=_secret_list(section, "session_keys"),
         signing_keys_file=Path(keys_file) if keys_file else None,
     )
 
@@ -374,45 +352,28 @@ def _staff(section: _Section) -> StaffSettings:
 
 def _retention(section: _Section) -> RetentionSettings:
     """Keys missing from an older configuration file keep their defaults."""
+    defaults = RetentionSettings()
     return RetentionSettings(**{
-        key: section.int(key, minimum=1)
-        for key in RetentionSettings.__dataclass_fields__ if key in section.data
+        key: section.int(key, minimum=1, default=getattr(defaults, key)) for key in RetentionSettings.__dataclass_fields__
     })
 
 
-def _maintenance(raw: Any, source: Path) -> dict[str, tuple[dict[str, Any], ...]]:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: maintenance must be a table of rule lists")
+def _maintenance(top: _Section) -> dict[str, tuple[dict[str, Any], ...]]:
+    """The rule lists as written; server.maintenance checks each rule's keys."""
+    section = top.table("maintenance", whole=True)
     rules: dict[str, tuple[dict[str, Any], ...]] = {}
-    for kind, entries in raw.items():
+    for kind, entries in section.data.items():
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise ConfigError(f"{source}: maintenance.{kind} must be a list of tables ([[maintenance.{kind}]])")
+            section.fail(kind, f"a list of tables ([[maintenance.{kind}]])")
+            continue
         rules[kind] = tuple(entries)
     return rules
 
 
-def _check_throttle_kept(settings: Settings) -> None:
+def _check_throttle_kept(settings: Settings, sources: Sources) -> None:
     """Retention must keep a throttle's slices while they still count (a window after they ended)."""
     kept = settings.retention.attempt_throttle_hours * 3600
     for key in ("ip_window_seconds", "client_window_seconds"):
         if getattr(settings.throttle, key) > kept:
-            raise ConfigError(f"{settings.config_file}: throttle.{key} is longer than retention.attempt_throttle_hours "
-                              "keeps its counts; lengthen attempt_throttle_hours or shorten the window")
-
-
-def _check_production(settings: Settings) -> None:
-    """Production refuses every development default secret and an insecure issuer."""
-    if not settings.production:
-        return
-    in_use = {
-        "secrets.pin_pepper (RENKEI_PIN_PEPPER)": settings.secrets.pin_pepper,
-        "secrets.session_key (RENKEI_SESSION_KEY)": settings.secrets.session_key,
-        "ivr.twilio_auth_token (TWILIO_AUTH_TOKEN)": settings.ivr.twilio_auth_token,
-    }
-    for key, value in in_use.items():
-        if value in DEVELOPMENT_SECRETS or len(value) < 16:
-            raise ConfigError(f"{settings.config_file}: {key} is a development default or too short; production refuses it")
-    if settings.secrets.signing_keys_file is None:
-        raise ConfigError(f"{settings.config_file}: secrets.signing_keys_file (RENKEI_SIGNING_KEYS_FILE) is required in production")
-    if not settings.public_url.startswith("https://"):
-        raise ConfigError(f"{settings.config_file}: public_url (RENKEI_PUBLIC_URL) must be https in production")
+            sources.problem(f"throttle.{key}", "is longer than retention.attempt_throttle_hours keeps its counts; "
+                            "lengthen attempt_throttle_hours or shorten the window")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from server.settings import DEFAULT_CONFIG, ConfigError, load_settings
+from server.settings import DEFAULT_CONFIG, PROJECT_ROOT, ConfigError, load_settings
 
 PRODUCTION_SECRETS = {
+    "RENKEI_CONFIG_OVERRIDE": str(PROJECT_ROOT / "tests" / "config" / "production.toml"),
     "RENKEI_ENV": "production",
     "RENKEI_PUBLIC_URL": "https://renkei.example-bank.jp",
     "RENKEI_PIN_PEPPER": "p" * 32,

@@ -37,7 +37,7 @@ class Options:
 
 def _environment(database_url: str, work: Path, port: int, clock_file: Path | None, tree: Path = ROOT) -> dict[str, str]:
     """Renkei's settings for the run: development (the bench signs its own calls), production argon2."""
-    ours = {*ENV_OVERRIDES, "RENKEI_CONFIG", "RENKEI_CLOCK_FILE"}
+    ours = {*ENV_OVERRIDES, "RENKEI_CONFIG", "RENKEI_CONFIG_OVERRIDE", "RENKEI_CLOCK_FILE"}
     env = {k: v for k, v in os.environ.items() if k not in ours}
     env.update({"DATABASE_URL": database_url, "RENKEI_ENV": "development", "RENKEI_VAR_DIR": str(work / "var"),
                 "RENKEI_PUBLIC_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": f"{tree}:{SUITE.parent}"})

@@ -13,6 +13,9 @@ routes: list = []
 
 
 async def startup(runtime: Runtime) -> None:
+    if not runtime.settings.mail.enabled:
+        log.info("mail.sender_off", reason="[mail] enabled = false: no completion notices are sent")
+        return
     if not runtime.settings.mail.smtp_url:
         log.info("mail.sender_idle", reason="no SMTP server configured (SMTP_URL); notices wait in the outbox")
         return

@@ -13,8 +13,10 @@ import pytest
 
 from server.settings import DEFAULT_CONFIG, ENV_OVERRIDES, PROJECT_ROOT
 
-# What production refuses to start without: long secrets, a key file, an https issuer.
+# What production refuses to start without: long secrets, a key file, an https issuer, OWASP's argon2,
+# the bank's own auth numbers, and mail configured or turned off.
 PRODUCTION = {
+    "RENKEI_CONFIG_OVERRIDE": str(PROJECT_ROOT / "tests" / "config" / "production.toml"),
     "RENKEI_ENV": "production",
     "RENKEI_PUBLIC_URL": "https://renkei.example.jp",
     "RENKEI_PIN_PEPPER": "a-production-pepper-for-tests-only",
@@ -39,7 +41,7 @@ def cheap_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _clean_environment() -> dict[str, str]:
     """This process's environment without any Renkei setting of the developer's shell."""
-    ours = {*ENV_OVERRIDES, "RENKEI_CONFIG", "RENKEI_CLOCK_FILE"}
+    ours = {*ENV_OVERRIDES, "RENKEI_CONFIG", "RENKEI_CONFIG_OVERRIDE", "RENKEI_CLOCK_FILE"}
     return {key: value for key, value in os.environ.items() if key not in ours}
 
 

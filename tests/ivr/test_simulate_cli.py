@@ -11,6 +11,7 @@ import asyncpg
 
 from ivr.checks import phone_check_status
 from server.clock import FrozenClock
+from server.settings import PROJECT_ROOT
 from tests.ivr.conftest import TARO, OpenCheck
 
 RENKEI = str(Path(sys.executable).parent / "renkei")
@@ -50,7 +51,7 @@ async def test_simulate_call_is_refused_in_production(tmp_path: Path) -> None:
     code, _, err = await _renkei(
         "simulate-call", "--from", TARO, "--to", "+815000000001",
         RENKEI_ENV="production", RENKEI_PUBLIC_URL="https://renkei.example.jp",
-        RENKEI_PIN_PEPPER="p" * 32, RENKEI_SESSION_KEY="s" * 32, TWILIO_AUTH_TOKEN="t" * 32,
+        RENKEI_CONFIG_OVERRIDE=str(PROJECT_ROOT / "tests" / "config" / "production.toml"), RENKEI_PIN_PEPPER="p" * 32, RENKEI_SESSION_KEY="s" * 32, TWILIO_AUTH_TOKEN="t" * 32,
         RENKEI_SIGNING_KEYS_FILE=str(tmp_path / "keys.json"),
     )
     assert code != 0 and "development only" in err
