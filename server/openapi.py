@@ -32,6 +32,8 @@ def _object(required: list[str], **properties: Any) -> dict[str, Any]:
 
 
 STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+# A form field or header the server refuses when empty (``token=``, ``DPoP:``) says so.
+FILLED = {"type": "string", "minLength": 1}
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATE_TIME = {"type": "string", "format": "date-time"}
 LOCK = _object(["locked", "until", "failures"], locked=BOOLEAN, until=NULLABLE_STRING, failures=INTEGER)
@@ -75,7 +77,7 @@ ENUMS = {"grant_type": ["authorization_code", "refresh_token"], "response_type":
 
 
 def _oauth_form(*names: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
-    properties = {name: {"enum": ENUMS[name]} if name in ENUMS else STRING
+    properties = {name: {"enum": ENUMS[name]} if name in ENUMS else FILLED
                   for name in (*names, "client_id", "client_assertion_type", "client_assertion")}
     return {"required": True, "content": {FORM: {"schema": {"type": "object", "required": list(required), "properties": properties}}}}
 
@@ -87,7 +89,7 @@ def _oauth(summary: str, form: dict[str, Any], ok: dict[str, Any], *, dpop: bool
                       "401": _answer("client authentication failed", OAUTH_ERROR), "503": BUSY},
     }
     if dpop:
-        operation["parameters"] = [{"name": "DPoP", "in": "header", "required": False, "schema": STRING}]
+        operation["parameters"] = [{"name": "DPoP", "in": "header", "required": False, "schema": FILLED}]
     return {"post": operation}
 
 

@@ -135,10 +135,12 @@ def app_credentials(profile: str, jwks_file: Path | None, jwks_uri: str | None, 
     }
 
 
-def resource_server_client() -> dict[str, Any]:
-    return {"client_id": f"rs-{secrets.token_hex(8)}", "kind": "resource_server", "profile": "sandbox",
-            "auth_method": "client_secret_basic", "secret": secrets.token_urlsafe(32), "jwks": None,
-            "jwks_uri": None, "redirect_uris": [], "scopes": [], "require_par": False, "require_dpop": False}
+def resource_server_client(jwks_file: Path | None = None, jwks_uri: str | None = None, production: bool = False) -> dict[str, Any]:
+    """A secret (client_secret_basic), or with --jwks / --jwks-uri keys (private_key_jwt), as the
+    metadata's introspection_endpoint_auth_methods_supported promises."""
+    credentials = app_credentials("fapi2" if jwks_file or jwks_uri else "sandbox", jwks_file, jwks_uri, production)
+    return {"client_id": f"rs-{secrets.token_hex(8)}", "kind": "resource_server", "profile": "sandbox", **credentials,
+            "redirect_uris": [], "scopes": [], "require_par": False, "require_dpop": False}
 
 
 def app_client(profile: str, redirect_uris: tuple[str, ...], scopes: tuple[str, ...], credentials: dict[str, Any]) -> dict[str, Any]:
@@ -179,8 +181,8 @@ def clients_group() -> None:
 @click.option("--redirect-uri", "redirect_uris", multiple=True, help="Exact redirect URI (repeat for several).")
 @click.option("--scope", "scopes", multiple=True, help=f"Scopes the app may ask for (default: {' '.join(SCOPES)}).")
 @click.option("--profile", type=click.Choice(["sandbox", "fapi2"]), help="Default: sandbox in development, fapi2 in production.")
-@click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="fapi2: the app's public JWK Set.")
-@click.option("--jwks-uri", help="fapi2: where the app publishes its public JWK Set.")
+@click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="fapi2 app or resource server: its public JWK Set (private_key_jwt).")
+@click.option("--jwks-uri", help="fapi2 app or resource server: where it publishes its public JWK Set.")
 def add(kind: str, name: str, operator: str, redirect_uris: tuple[str, ...], scopes: tuple[str, ...],
         profile: str | None, jwks_file: Path | None, jwks_uri: str | None) -> None:
     """Register an app (or, with --kind resource-server, a resource server allowed to
@@ -189,9 +191,9 @@ def add(kind: str, name: str, operator: str, redirect_uris: tuple[str, ...], sco
     if not name.strip():
         raise click.BadParameter("must not be empty", param_hint="--name")
     if kind == "resource-server":
-        if redirect_uris or scopes or profile or jwks_file or jwks_uri:
-            raise click.UsageError("a resource server takes --name only: it calls /introspect with a client secret")
-        client = resource_server_client()
+        if redirect_uris or scopes or profile:
+            raise click.UsageError("a resource server takes --name (and --jwks or --jwks-uri to sign instead of a secret)")
+        client = resource_server_client(jwks_file, jwks_uri, settings.production)
     else:
         profile = profile or ("fapi2" if settings.production else "sandbox")
         client = app_client(profile, redirect_uris, scopes, app_credentials(profile, jwks_file, jwks_uri, settings.production))

@@ -20,11 +20,21 @@ async def insert_pushed_request(conn: Conn, *, request_uri_digest: bytes, client
     )
 
 
-async def take_pushed_params(conn: Conn, *, request_uri_digest: bytes, client_id: str, now: datetime) -> dict[str, Any] | None:
-    """Mark the request used and return its parameters: once, for its own client, before it expires."""
+async def take_pushed_params(conn: Conn, *, request_uri_digest: bytes, client_id: str, browser_digest: bytes,
+                             now: datetime) -> dict[str, Any] | None:
+    """Its parameters, for its own client, before it expires: the first time, or again for the
+    browser that first opened it while the flow it last started is not finished (FAPI 2.0)."""
     return await conn.fetchval(
-        """UPDATE par_request SET used_at = $3
-           WHERE request_uri_digest = $1 AND client_id = $2 AND used_at IS NULL AND expires_at > $3
-           RETURNING params""",
-        request_uri_digest, client_id, now,
+        """UPDATE par_request p SET used_at = coalesce(p.used_at, $3), browser_digest = $4
+           WHERE p.request_uri_digest = $1 AND p.client_id = $2 AND p.expires_at > $3
+             AND (p.used_at IS NULL
+                  OR (p.browser_digest = $4
+                      AND NOT EXISTS (SELECT 1 FROM flow f WHERE f.id = p.flow_id AND f.finished_at IS NOT NULL)))
+           RETURNING p.params""",
+        request_uri_digest, client_id, now, browser_digest,
     )
+
+
+async def record_flow(conn: Conn, *, request_uri_digest: bytes, flow_id: Any) -> None:
+    """The flow this request_uri started last: once it is finished, the request_uri opens nothing."""
+    await conn.execute("UPDATE par_request SET flow_id = $2 WHERE request_uri_digest = $1", request_uri_digest, flow_id)

@@ -3,7 +3,10 @@
 Authorization code with PKCE S256 only. A request whose client or redirect URI
 cannot be trusted gets an error page, never a redirect (RFC 6749 §4.1.2.1);
 every other error goes back to the app with ``error``, ``state`` and ``iss``.
-Clients that require PAR may send only ``client_id`` and ``request_uri``.
+Clients that require PAR may send only ``client_id`` and ``request_uri``. A pushed
+request's ``request_uri`` opens one flow; the browser that opened it may open it again
+(a reload, an in-app browser restoring its page: each time a new flow from screen ①)
+until a flow it started is finished, and no other browser may (FAPI 2.0 §5.3.2.2).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ import asyncpg
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from server.db import clients, flows, oplog
+from server.db import clients, flows, oplog, par_requests
 from server.flow import stages
 from server.logs import get_logger
-from server.web.cookies import new_flow_cookie, set_flow_cookie
+from server.hashing import token_digest
+from server.web.cookies import new_flow_cookie, par_browser, set_flow_cookie, set_par_browser_cookie
 from server.web.database import connection
 from server.web.i18n import chosen_language, preferred_language
 from server.web.pages import Notice, notice_page
@@ -66,9 +70,10 @@ def client_redirect(redirect_uri: str, params: Mapping[str, str], *, state: str 
 async def authorize(request: Request) -> Response:
     runtime = request.app.state.runtime
     now = runtime.clock.now()
+    browser_cookie, browser_digest = par_browser(request)
     async with connection(runtime) as conn:
         try:
-            client, params = await _trusted_parameters(conn, request, now)
+            client, params = await _trusted_parameters(conn, request, now, browser_digest)
         except UntrustedRequest as error:
             log.info("authorize.refused", problem=str(error))
             return notice_page(request, Notice.BAD_AUTHORIZATION, status=400, detail=str(error))
@@ -79,10 +84,17 @@ async def authorize(request: Request) -> Response:
             log.info("authorize.error", client_id=client["client_id"], error=error.error, problem=error.description)
             return client_redirect(params["redirect_uri"], {"error": error.error, "error_description": error.description},
                                    state=_state_to_echo(params), issuer=runtime.settings.issuer, status=status)
-        return await _start_flow(conn, request, runtime, checked, _language(request, params), status)
+        flow_id = uuid.uuid4()
+        response = await _start_flow(conn, request, runtime, checked, _language(request, params), status, flow_id)
+        if request.query_params.get("request_uri"):
+            await par_requests.record_flow(conn, request_uri_digest=token_digest(request.query_params["request_uri"]),
+                                           flow_id=flow_id)
+            set_par_browser_cookie(response, runtime.settings, browser_cookie)
+        return response
 
 
-async def _trusted_parameters(conn: asyncpg.Connection, request: Request, now) -> tuple[asyncpg.Record, dict[str, str]]:  # type: ignore[no-untyped-def]
+async def _trusted_parameters(conn: asyncpg.Connection, request: Request, now,  # type: ignore[no-untyped-def]
+                              browser_digest: bytes) -> tuple[asyncpg.Record, dict[str, str]]:
     query = request.query_params
     for name in ("client_id", "redirect_uri", "request_uri"):
         if len(query.getlist(name)) > 1:
@@ -92,7 +104,7 @@ async def _trusted_parameters(conn: asyncpg.Connection, request: Request, now) -
     if client is None or client["kind"] != "app":
         raise UntrustedRequest("unknown or disabled client_id")
     if query.get("request_uri"):
-        params = await _pushed_parameters(conn, client["client_id"], query["request_uri"], now)
+        params = await _pushed_parameters(conn, client["client_id"], query["request_uri"], browser_digest, now)
     elif client["require_par"]:
         raise UntrustedRequest("this client must push its request to /par and send only client_id and request_uri")
     else:
@@ -103,13 +115,14 @@ async def _trusted_parameters(conn: asyncpg.Connection, request: Request, now) -
     return client, params
 
 
-async def _pushed_parameters(conn: asyncpg.Connection, client_id: str, request_uri: str, now) -> dict[str, str]:  # type: ignore[no-untyped-def]
+async def _pushed_parameters(conn: asyncpg.Connection, client_id: str, request_uri: str, browser_digest: bytes,  # type: ignore[no-untyped-def]
+                             now) -> dict[str, str]:
     # Imported here: /par checks its pushed parameters with this module's check_request.
     from server.oauth.par import take_pushed_request
 
-    pushed = await take_pushed_request(conn, client_id, request_uri, now) if len(request_uri) <= 300 else None
+    pushed = await take_pushed_request(conn, client_id, request_uri, browser_digest, now) if len(request_uri) <= 300 else None
     if pushed is None:
-        raise UntrustedRequest("request_uri is unknown, expired, already used or not this client's")
+        raise UntrustedRequest("request_uri is unknown, expired, used by another browser or a finished flow, or not this client's")
     return {str(k): str(v) for k, v in pushed.items() if v is not None}
 
 
@@ -161,9 +174,8 @@ def _language(request: Request, params: Mapping[str, str]) -> str:
 
 
 async def _start_flow(conn: asyncpg.Connection, request: Request, runtime, checked: AuthorizationRequest,  # type: ignore[no-untyped-def]
-                      lang: str, status: int) -> Response:
+                      lang: str, status: int, flow_id: uuid.UUID) -> Response:
     now = runtime.clock.now()
-    flow_id = uuid.uuid4()
     cookie, digest = new_flow_cookie()
     client_id = checked.client["client_id"]
     await flows.insert_flow(

@@ -1,8 +1,10 @@
 """Client authentication at /par, /token, /revoke and /introspect.
 
 - ``client_secret_basic`` (RFC 6749 §2.3.1), for sandbox apps and resource
-  servers: the secret's SHA-256 digest compared in constant time.
-- ``private_key_jwt`` (RFC 7523 §2.2, OIDC Core §9), for FAPI 2.0 apps: an
+  servers: the secret's SHA-256 digest compared in constant time;
+  ``client_secret_post`` with the same secret for sandbox apps only.
+- ``private_key_jwt`` (RFC 7523 §2.2, OIDC Core §9), for FAPI 2.0 apps and the
+  resource servers registered with keys: an
   assertion signed by one of the client's keys, iss = sub = client_id, not
   expired, its jti used once, and ``aud`` exactly our issuer identifier as a
   string (FAPI 2.0 final §5.3.2.1-8). Endpoint URLs and arrays are refused: an
@@ -11,7 +13,8 @@
   attack behind draft-ietf-oauth-rfc7523bis).
 
 Each client uses exactly the method it registered with, and one method per
-request (RFC 6749 §2.3).
+request (RFC 6749 §2.3). Only a client that tried HTTP Basic is answered
+with a ``Basic`` challenge.
 """
 
 from __future__ import annotations
@@ -62,20 +65,36 @@ async def authenticate_client(request: Request, form: dict[str, str], runtime: R
                               conn: asyncpg.Connection | None) -> asyncpg.Record:
     """The authenticated client (app or resource server); InvalidClient otherwise."""
     basic = request.headers.get("authorization")
-    assertion = form.get("client_assertion")
-    if basic and assertion:
+    assertion, posted_secret = form.get("client_assertion"), form.get("client_secret")
+    if sum(map(bool, (basic, assertion, posted_secret))) > 1:
         raise InvalidRequest("use one client authentication method per request")
-    if form.get("client_secret"):
-        raise InvalidClient("client_secret_post is not supported; send the secret with HTTP Basic")
+    try:
+        client = await _by_method(form, runtime, conn, basic=basic, assertion=assertion, posted_secret=posted_secret)
+        if form.get("client_id", client["client_id"]) != client["client_id"]:
+            raise InvalidClient("client_id does not match the authenticated client")
+    except InvalidClient as failed:
+        raise failed if basic else failed.without_challenge()
+    return client
+
+
+async def _by_method(form: dict[str, str], runtime: Runtime, conn: asyncpg.Connection | None, *, basic: str | None,
+                     assertion: str | None, posted_secret: str | None) -> asyncpg.Record:
     if basic:
         client_id, secret = parse_basic(basic)
-        client = await _by_secret(runtime, conn, client_id, secret)
-    elif assertion:
-        client = await _by_assertion(form, runtime, conn)
-    else:
-        raise InvalidClient("client authentication is required")
-    if form.get("client_id", client["client_id"]) != client["client_id"]:
-        raise InvalidClient("client_id does not match the authenticated client")
+        return await _by_secret(runtime, conn, client_id, secret)
+    if assertion:
+        return await _by_assertion(form, runtime, conn)
+    if posted_secret:
+        return await _by_posted_secret(runtime, conn, form.get("client_id") or "", posted_secret)
+    raise InvalidClient("client authentication is required")
+
+
+async def _by_posted_secret(runtime: Runtime, conn: asyncpg.Connection | None, client_id: str, secret: str) -> asyncpg.Record:
+    """client_secret_post (RFC 6749 §2.3.1), for sandbox apps only: some client libraries send it by default."""
+    client = await _by_secret(runtime, conn, client_id, secret)
+    if client["kind"] != "app" or client["profile"] != "sandbox":
+        raise InvalidClient("client_secret_post is for sandbox apps only; send the secret with HTTP Basic",
+                            detail=f"client_id={client_id[:64]!r} post")
     return client
 
 

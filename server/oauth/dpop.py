@@ -3,8 +3,10 @@ private key its tokens are bound to.
 
 A proof is refused unless: ``typ`` is dpop+jwt; ``alg`` is ES256, PS256 or EdDSA;
 the header's ``jwk`` is a public key that verifies the signature; ``htm`` and
-``htu`` name this request (public URL and path, no query); ``iat`` is within a
-few seconds of our clock; ``ath`` is the token's hash when a token is presented;
+``htu`` name this request (public URL and path, no query); ``iat`` is within
+10 s of our clock, or within 5 minutes when the proof carries a fresh nonce we
+issued (RFC 9449 §11.1: the nonce then vouches for freshness, so a phone whose
+clock drifts still works); ``ath`` is the token's hash when a token is presented;
 its ``jti`` was never seen (remembered in the database, so every process agrees);
 and a ``nonce``, when the proof carries one, is one we issued recently.
 
@@ -37,6 +39,7 @@ from server.runtime import Runtime
 
 PROOF_TYPE = "dpop+jwt"
 IAT_LEEWAY_SECONDS = 10
+NONCE_IAT_LEEWAY_SECONDS = 300  # with a fresh server nonce in the proof
 NONCE_PERIOD_SECONDS = 300
 _PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 WEAK_KEY = "the DPoP proof's key is weaker than FAPI 2.0 allows (RSA under 2048 bits, or EdDSA not on Ed25519)"
@@ -57,8 +60,9 @@ def proof_header(request: Request) -> str | None:
     return values[0] if values else None
 
 
-def check_proof(value: str, *, method: str, url: str, now: datetime, access_token: str | None = None) -> DpopProof:
-    """Every check of RFC 9449 §4.3 that needs no storage."""
+def check_proof(value: str, *, method: str, url: str, now: datetime, access_token: str | None = None,
+                nonce_key: str | None = None) -> DpopProof:
+    """Every check of RFC 9449 §4.3 that needs no storage (``nonce_key``: ours, to widen ``iat`` for a fresh nonce)."""
     parts = unverified_parts(value)
     if parts is None:
         raise InvalidDpopProof("the DPoP proof is not a signed JWT")
@@ -73,8 +77,10 @@ def check_proof(value: str, *, method: str, url: str, now: datetime, access_toke
         raise InvalidDpopProof(WEAK_KEY)
     if not verify_signature(value, key, alg):
         raise InvalidDpopProof("the DPoP proof's signature does not verify with its jwk")
-    _check_claims(claims, method=method, url=url, now=now, access_token=access_token)
     nonce = claims.get("nonce")
+    fresh_nonce = nonce_key is not None and isinstance(nonce, str) and nonce_is_fresh(nonce_key, nonce, now)
+    leeway = NONCE_IAT_LEEWAY_SECONDS if fresh_nonce else IAT_LEEWAY_SECONDS
+    _check_claims(claims, method=method, url=url, now=now, access_token=access_token, iat_leeway=leeway)
     return DpopProof(jkt=key.thumbprint(), jti=claims["jti"], iat=int(claims["iat"]), nonce=nonce if isinstance(nonce, str) else None)
 
 
@@ -91,7 +97,8 @@ def _public_key(jwk: Any) -> Key:
         raise InvalidDpopProof("the DPoP proof's jwk cannot be read") from None
 
 
-def _check_claims(claims: dict[str, Any], *, method: str, url: str, now: datetime, access_token: str | None) -> None:
+def _check_claims(claims: dict[str, Any], *, method: str, url: str, now: datetime, access_token: str | None,
+                  iat_leeway: int) -> None:
     jti, iat = claims.get("jti"), claims.get("iat")
     if not isinstance(jti, str) or not 8 <= len(jti) <= 256:
         raise InvalidDpopProof("the DPoP proof needs a jti of 8 to 256 characters")
@@ -99,8 +106,9 @@ def _check_claims(claims: dict[str, Any], *, method: str, url: str, now: datetim
         raise InvalidDpopProof(f"the DPoP proof's htm must be {method}")
     if not isinstance(claims.get("htu"), str) or normalise_htu(claims["htu"]) != normalise_htu(url):
         raise InvalidDpopProof(f"the DPoP proof's htu must be {url}")
-    if not is_time(iat) or abs(iat - now.timestamp()) > IAT_LEEWAY_SECONDS:
-        raise InvalidDpopProof(f"the DPoP proof's iat must be within {IAT_LEEWAY_SECONDS} s of the server's time")
+    if not is_time(iat) or abs(iat - now.timestamp()) > iat_leeway:
+        raise InvalidDpopProof(f"the DPoP proof's iat must be within {IAT_LEEWAY_SECONDS} s of the server's time"
+                               f" ({NONCE_IAT_LEEWAY_SECONDS} s with a fresh nonce from DPoP-Nonce)")
     if access_token is not None and claims.get("ath") != token_hash(access_token):
         raise InvalidDpopProof("the DPoP proof's ath does not match the access token")
 
@@ -143,10 +151,12 @@ async def verify_dpop(request: Request, runtime: Runtime, conn: asyncpg.Connecti
         return None
     now, nonce_key = runtime.clock.now(), runtime.settings.secrets.session_key
     url = runtime.settings.public_url + request.url.path
-    proof = check_proof(value, method=request.method, url=url, now=now, access_token=access_token)
+    proof = check_proof(value, method=request.method, url=url, now=now, access_token=access_token, nonce_key=nonce_key)
     if proof.nonce is not None and not nonce_is_fresh(nonce_key, proof.nonce, now):
         raise UseDpopNonce("use the nonce in the DPoP-Nonce header", nonce=dpop_nonce(nonce_key, now))
-    forget_after = now + timedelta(seconds=2 * IAT_LEEWAY_SECONDS)
+    # Remembered for as long as the proof could still pass: its iat window, or its nonce's two periods.
+    kept = 2 * NONCE_PERIOD_SECONDS if proof.nonce is not None else 2 * IAT_LEEWAY_SECONDS
+    forget_after = now + timedelta(seconds=kept)
     if not await remember_once(conn, f"dpop:{proof.jti}", seen_at=now, forget_after=forget_after):
         raise InvalidDpopProof("the DPoP proof was already used (jti)")
     return proof

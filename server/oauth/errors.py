@@ -51,13 +51,19 @@ class InvalidRequest(OAuthError):
 
 
 class InvalidClient(OAuthError):
-    """RFC 6749 §5.2: client authentication failed. 401 with a challenge, always."""
+    """RFC 6749 §5.2: client authentication failed, 401. The ``Basic`` challenge goes only to a
+    client that tried HTTP Basic: a client whose assertion failed would read it as a demand
+    for a password (oauth4webapi reports it as a challenge, not as this error)."""
 
     error = "invalid_client"
     status_code = 401
 
     def __init__(self, hint: str, *, detail: str = "", realm: str = "renkei") -> None:
         super().__init__(hint, detail=detail, headers={"WWW-Authenticate": f'Basic realm="{realm}"'})
+
+    def without_challenge(self) -> InvalidClient:
+        self.headers.pop("WWW-Authenticate", None)
+        return self
 
 
 class InvalidGrant(OAuthError):

@@ -17,6 +17,8 @@ from server.settings import Settings
 # Client assertions and DPoP proofs: the FAPI 2.0 algorithms (§5.4), no RSA PKCS#1 v1.5, no "none".
 ASYMMETRIC_ALGS = ["ES256", "PS256", "EdDSA"]
 CLIENT_AUTH_METHODS = ["client_secret_basic", "private_key_jwt"]
+# client_secret_post is for sandbox apps only (server.oauth.client_auth); resource servers use the two above.
+APP_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 DISCOVERY_PATH = "/.well-known/oauth-authorization-server"
 
 
@@ -39,7 +41,7 @@ def authorization_server_metadata(settings: Settings) -> dict[str, Any]:
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "token_endpoint_auth_methods_supported": APP_AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": ASYMMETRIC_ALGS,
         "dpop_signing_alg_values_supported": ASYMMETRIC_ALGS,
         "authorization_response_iss_parameter_supported": True,
@@ -47,7 +49,7 @@ def authorization_server_metadata(settings: Settings) -> dict[str, Any]:
         "introspection_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "introspection_endpoint_auth_signing_alg_values_supported": ASYMMETRIC_ALGS,
         "revocation_endpoint": url + "/revoke",
-        "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": APP_AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": ASYMMETRIC_ALGS,
         "ui_locales_supported": ["ja", "en"],
     }

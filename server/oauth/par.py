@@ -68,8 +68,11 @@ def authorization_params(form: dict[str, str], client: asyncpg.Record, proof: Dp
     return params
 
 
-async def take_pushed_request(conn: asyncpg.Connection, client_id: str, request_uri: str, now: datetime) -> dict[str, Any] | None:
-    """The pushed parameters, once, for the client that pushed them, before they expire; else None."""
+async def take_pushed_request(conn: asyncpg.Connection, client_id: str, request_uri: str, browser_digest: bytes,
+                              now: datetime) -> dict[str, Any] | None:
+    """The pushed parameters for the client that pushed them, before they expire: once, or again for
+    the same browser until the flow it started is finished (FAPI 2.0 §5.3.2.2); else None."""
     if not request_uri.startswith(REQUEST_URI_PREFIX):
         return None
-    return await par_requests.take_pushed_params(conn, request_uri_digest=token_digest(request_uri), client_id=client_id, now=now)
+    return await par_requests.take_pushed_params(conn, request_uri_digest=token_digest(request_uri), client_id=client_id,
+                                                 browser_digest=browser_digest, now=now)

@@ -156,6 +156,13 @@ async def add_maintenance_window(request: Request, staff: StaffMember) -> Respon
     return json_response(maintenance.staff_window(row, runtime.clock.now()), 201)
 
 
+async def maintenance_windows_resource(request: Request) -> Response:
+    """One route for both methods, so that a 405 or OPTIONS lists GET, HEAD and POST in ``Allow``."""
+    if request.method == "POST":
+        return await add_maintenance_window(request)
+    return await maintenance_windows(request)
+
+
 @api(Permission.MAINTENANCE_WRITE)
 async def cancel_maintenance_window(request: Request, staff: StaffMember) -> Response:
     runtime = sessions.runtime_of(request)
@@ -174,7 +181,6 @@ routes = [
     Route("/staff/api/accounts/{key}/grants", grants, methods=["GET"]),
     Route("/staff/api/accounts/{key}/lock/clear", clear_lock, methods=["POST"]),
     Route("/staff/api/accounts/{key}/grants/{grant_id}/revoke", revoke_grant, methods=["POST"]),
-    Route("/staff/api/maintenance-windows", maintenance_windows, methods=["GET"]),
-    Route("/staff/api/maintenance-windows", add_maintenance_window, methods=["POST"]),
+    Route("/staff/api/maintenance-windows", maintenance_windows_resource, methods=["GET", "POST"]),
     Route("/staff/api/maintenance-windows/{window_id:int}/cancel", cancel_maintenance_window, methods=["POST"]),
 ]

@@ -43,3 +43,21 @@ def set_flow_cookie(response: Response, settings: Settings, value: str) -> None:
 
 def clear_flow_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(FLOW_COOKIE, path=FLOW_COOKIE_PATH, httponly=True, samesite="lax", secure=settings.secure_cookies)
+
+
+# The browser that opened a pushed request's request_uri (server.oauth.authorize): only /authorize sees it.
+PAR_BROWSER_COOKIE = "renkei_par"
+PAR_BROWSER_COOKIE_PATH = "/authorize"
+
+
+def par_browser(request: Request) -> tuple[str, bytes]:
+    """(cookie value, digest) of this browser's mark for reopening a request_uri; a new one if it has none."""
+    value = request.cookies.get(PAR_BROWSER_COOKIE)
+    if not value or len(value) > 128:
+        return new_flow_cookie()
+    return value, token_digest(value)
+
+
+def set_par_browser_cookie(response: Response, settings: Settings, value: str) -> None:
+    response.set_cookie(PAR_BROWSER_COOKIE, value, path=PAR_BROWSER_COOKIE_PATH, httponly=True, samesite="lax",
+                        secure=settings.secure_cookies)

@@ -80,6 +80,19 @@ async def test_a_resource_server_gets_a_secret_and_no_redirect_uris(renkei: Renk
     assert stored["secret_digest"] == token_digest(printed["client_secret"])
 
 
+async def test_a_resource_server_may_register_its_keys_instead_of_a_secret(renkei: Renkei, db: asyncpg.Pool, tmp_path) -> None:
+    """The metadata offers private_key_jwt at /introspect: a resource server can be registered for it."""
+    jwks = tmp_path / "rs-jwks.json"
+    jwks.write_text(json.dumps({"keys": [EC_PUBLIC]}))
+    result = renkei("clients", "add", "--kind", "resource-server", "--name", "残高照会API", "--jwks", str(jwks))
+
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    stored = await db.fetchrow("SELECT * FROM oauth_client WHERE client_id = $1", printed["client_id"])
+    assert (stored["kind"], stored["auth_method"], stored["jwks"]) == ("resource_server", "private_key_jwt", {"keys": [EC_PUBLIC]})
+    assert printed["client_secret"] is None and stored["secret_digest"] is None
+
+
 async def test_registering_a_client_is_in_the_operation_log(renkei: Renkei, db: asyncpg.Pool) -> None:
     result = renkei("clients", "add", "--name", "App", "--redirect-uri", "https://app.example.jp/cb")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from server.hashing import token_digest
@@ -124,8 +125,33 @@ async def test_a_fapi2_client_starts_with_its_pushed_request_once_and_gets_303(c
     flow = await db.fetchrow("SELECT * FROM flow")
     assert flow["code_challenge"] == params["code_challenge"] and flow["state"] == params["state"]
     assert flow["dpop_jkt"] == params["dpop_jkt"]
-    again = await client.get("/authorize", params={"client_id": "fapi-app", "request_uri": request_uri})
-    assert again.status_code == 400 and "location" not in again.headers
+    async with httpx.AsyncClient(base_url=str(client.base_url)) as another_browser:
+        elsewhere = await another_browser.get("/authorize", params={"client_id": "fapi-app", "request_uri": request_uri})
+    assert elsewhere.status_code == 400 and "location" not in elsewhere.headers
+
+
+async def test_the_same_browser_may_reopen_a_pushed_request_until_its_flow_is_finished(client, db, clock):
+    """FAPI 2.0 §5.3.2.2: an in-app browser that reloads (or a link preview in the same browser) still
+    reaches screen ①; another browser, a finished flow or an expired request_uri reaches nothing."""
+    await create_client(db, "fapi-app", profile="fapi2")
+    request_uri = await _push(db, "fapi-app", authorize_params("fapi-app"), clock)
+    query = {"client_id": "fapi-app", "request_uri": request_uri}
+    assert (await client.get("/authorize", params=query)).status_code == 303
+    reloaded = await client.get("/authorize", params=query)
+    assert reloaded.status_code == 303 and reloaded.headers["location"] == "/flow/account"
+    assert await db.fetchval("SELECT count(*) FROM flow") == 2  # each opening starts afresh at screen ①
+    latest = await db.fetchval("SELECT flow_id FROM par_request")
+    await db.execute("UPDATE flow SET finished_at = $2, outcome = 'approved' WHERE id = $1", latest, clock.now())
+    assert (await client.get("/authorize", params=query)).status_code == 400
+
+
+async def test_the_same_browser_cannot_reopen_a_pushed_request_after_it_expires(client, db, clock):
+    await create_client(db, "fapi-app", profile="fapi2")
+    request_uri = await _push(db, "fapi-app", authorize_params("fapi-app"), clock)
+    query = {"client_id": "fapi-app", "request_uri": request_uri}
+    assert (await client.get("/authorize", params=query)).status_code == 303
+    clock.advance(seconds=90)
+    assert (await client.get("/authorize", params=query)).status_code == 400
 
 
 async def test_a_pushed_request_belongs_to_the_client_that_pushed_it(client, db, clock, app_client):

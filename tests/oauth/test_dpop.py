@@ -113,6 +113,22 @@ async def test_a_proof_with_a_stale_nonce_is_answered_with_a_fresh_one_which_the
     assert accepted.status_code == 200, accepted.text
 
 
+@pytest.mark.parametrize(("skew_seconds", "accepted"), [(-240, True), (240, True), (-400, False)],
+                         ids=["four minutes slow", "four minutes fast", "nearly seven minutes slow"])
+async def test_a_phone_whose_clock_drifts_is_accepted_with_a_fresh_server_nonce(client, server, db, clock, fapi2,
+                                                                                skew_seconds, accepted):
+    """RFC 9449 §11.1: a nonce we issued vouches for freshness, so iat may be up to 5 minutes off with one."""
+    app, account_id, key = fapi2
+    url, session_key = server.url + "/token", server.runtime.settings.secrets.session_key
+    phone_time = clock.now() + timedelta(seconds=skew_seconds)
+    code = await add_code(db, app, account_id=account_id, now=clock.now())
+    without = await post_token(client, server, clock, app, code_form(code), proof=dpop_proof(key, "POST", url, phone_time))
+    assert without.status_code == 400 and "iat" in without.json()["error_description"]
+    nonce = dpop_nonce(session_key, clock.now())
+    answer = await post_token(client, server, clock, app, code_form(code), proof=dpop_proof(key, "POST", url, phone_time, nonce=nonce))
+    assert (answer.status_code == 200) is accepted, answer.text
+
+
 def test_a_proof_for_a_resource_request_must_carry_the_hash_of_the_access_token(clock):
     key, url = new_key(), "https://renkei.example.jp/api/balance"
     good = dpop_proof(key, "GET", url, clock.now(), access_token="the-token")

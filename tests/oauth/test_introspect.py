@@ -11,7 +11,8 @@ from joserfc.jwk import KeySet
 
 from server.db import tokens as token_queries
 from server.oauth.jwt_tokens import new_private_key, write_key_file
-from tests.oauth.factories import add_account, add_code, add_resource_server, add_sandbox_app
+from tests.oauth.factories import (App, add_account, add_client, add_code, add_resource_server, add_sandbox_app, assertion_form,
+                                   new_key)
 from tests.oauth.test_token_code import claims_of, exchange_form
 
 
@@ -56,6 +57,21 @@ async def test_a_refresh_token_introspects_active_until_it_is_rotated(client, db
     assert answer["active"] is True and answer["token_type"] == "refresh_token" and answer["client_id"] == app.client_id
     await client.post("/token", data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}, auth=app.basic)
     assert await introspect(client, rs, body["refresh_token"]) == {"active": False}
+
+
+async def test_a_resource_server_registered_with_keys_introspects_with_private_key_jwt(client, server, db, clock, parties):
+    """introspection_endpoint_auth_methods_supported lists private_key_jwt, and it works for a resource server."""
+    app, _, account_id = parties
+    key = new_key()
+    await add_client(db, client_id="balance-api-keys", kind="resource_server", profile="fapi2",
+                     jwks={"keys": [key.as_dict(private=False)]}, now=clock.now())
+    rs = App("balance-api-keys", "", key=key)
+    body = await issue(client, db, clock, app, account_id)
+    metadata = (await client.get("/.well-known/oauth-authorization-server")).json()
+    assert "private_key_jwt" in metadata["introspection_endpoint_auth_methods_supported"]
+    response = await client.post("/introspect", data={"token": body["access_token"],
+                                                      **assertion_form(rs, audience=server.url, now=clock.now())})
+    assert response.status_code == 200 and response.json()["active"] is True
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ async def test_an_app_is_refused_even_for_a_token_remembered_for_a_resource_serv
         ("token={t}&token={t}", 400, "invalid_request"),
         ("token={t}&client_id=someone-else", 401, "invalid_client"),
         ("token={t}%00", 400, "invalid_request"),
-        ("token={t}&client_secret=x", 401, "invalid_client"),
+        ("token={t}&client_secret=x", 400, "invalid_request"),  # RFC 6749 §2.3: one method per request
     ],
     ids=["the token twice", "another client_id in the form", "a NUL after the token", "a second authentication method"],
 )

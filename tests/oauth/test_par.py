@@ -1,4 +1,5 @@
-"""/par (RFC 9126): pushing an authorization request and redeeming its request_uri once."""
+"""/par (RFC 9126): pushing an authorization request and redeeming its request_uri (once, or again by
+the same browser until its flow is finished: tests/flow/test_authorize.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from server.oauth.par import take_pushed_request
 from tests.oauth.factories import REDIRECT_URI, add_sandbox_app, dpop_proof, new_key
 
 VERIFIER = "v" * 64
+BROWSER, OTHER_BROWSER = b"browser-1", b"browser-2"
 
 
 def pushed(**overrides: str | None) -> dict[str, str]:
@@ -31,17 +33,17 @@ async def test_a_pushed_request_gets_a_request_uri_that_authorize_can_redeem_exa
     body = response.json()
     assert body["request_uri"].startswith("urn:ietf:params:oauth:request_uri:") and body["expires_in"] == 90
     async with db.acquire() as conn:
-        params = await take_pushed_request(conn, app.client_id, body["request_uri"], clock.now())
+        params = await take_pushed_request(conn, app.client_id, body["request_uri"], BROWSER, clock.now())
         assert params["redirect_uri"] == REDIRECT_URI and params["state"] == "s-123" and params["client_id"] == app.client_id
-        assert await take_pushed_request(conn, app.client_id, body["request_uri"], clock.now()) is None
+        assert await take_pushed_request(conn, app.client_id, body["request_uri"], OTHER_BROWSER, clock.now()) is None
 
 
 async def test_a_request_uri_is_not_redeemable_by_another_client_nor_after_it_expires(client, db, clock, app):
     request_uri = (await client.post("/par", data=pushed(), auth=app.basic)).json()["request_uri"]
     async with db.acquire() as conn:
-        assert await take_pushed_request(conn, "other-app", request_uri, clock.now()) is None
+        assert await take_pushed_request(conn, "other-app", request_uri, BROWSER, clock.now()) is None
         clock.advance(seconds=90)
-        assert await take_pushed_request(conn, app.client_id, request_uri, clock.now()) is None
+        assert await take_pushed_request(conn, app.client_id, request_uri, BROWSER, clock.now()) is None
 
 
 @pytest.mark.parametrize(
@@ -70,7 +72,7 @@ async def test_a_dpop_proof_sent_with_the_push_binds_the_code_to_its_key(client,
     proof = dpop_proof(key, "POST", server.url + "/par", clock.now())
     request_uri = (await client.post("/par", data=pushed(), auth=app.basic, headers={"DPoP": proof})).json()["request_uri"]
     async with db.acquire() as conn:
-        params = await take_pushed_request(conn, app.client_id, request_uri, clock.now())
+        params = await take_pushed_request(conn, app.client_id, request_uri, BROWSER, clock.now())
     assert params["dpop_jkt"] == key.thumbprint()
 
 

@@ -123,12 +123,25 @@ async def test_client_authentication_fails_with_401_and_a_challenge_for(client, 
     assert response.headers["cache-control"] == "no-store"
 
 
-async def test_a_secret_in_the_form_body_is_refused_because_only_basic_is_supported(client, db, clock, sandbox):
+async def test_a_sandbox_app_may_send_its_secret_in_the_form_body(client, db, clock, sandbox):
+    """client_secret_post: openid-client's default, accepted for sandbox apps."""
     app, account_id = sandbox
     code = await add_code(db, app, account_id=account_id, now=clock.now())
     form = exchange_form(code, client_id=app.client_id, client_secret=app.secret)
     response = await client.post("/token", data=form)
-    assert response.status_code == 401 and "client_secret_post" in response.json()["error_description"]
+    assert response.status_code == 200, response.text
+    wrong = await client.post("/token", data={**form, "client_secret": "guess"})
+    assert wrong.status_code == 401 and "www-authenticate" not in wrong.headers
+
+
+async def test_a_secret_in_the_form_body_is_refused_for_a_resource_server_and_beside_basic(client, db, clock, sandbox):
+    app, account_id = sandbox
+    rs = await add_resource_server(db, clock.now())
+    posted = await client.post("/introspect", data={"token": "x", "client_id": rs.client_id, "client_secret": rs.secret})
+    assert posted.status_code == 401 and "sandbox apps only" in posted.json()["error_description"]
+    code = await add_code(db, app, account_id=account_id, now=clock.now())
+    both = await client.post("/token", data=exchange_form(code, client_id=app.client_id, client_secret=app.secret), auth=app.basic)
+    assert both.status_code == 400 and both.json()["error"] == "invalid_request"
 
 
 async def test_a_resource_server_cannot_obtain_tokens(client, db, clock, sandbox):
