@@ -13,7 +13,11 @@ from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
 
+from server.logs import get_logger
+from server.metrics import WEBHOOK_SIGNATURE_FAILURES
 from server.settings import Settings
+
+log = get_logger(__name__)
 
 # Twilio's webhooks are a few hundred bytes; anything far larger is not Twilio.
 MAX_BODY_BYTES = 16 * 1024
@@ -46,11 +50,19 @@ async def signed_form(request: Request, settings: Settings, path: str) -> Immuta
     """The posted form when Twilio signed it; None when the signature is missing or wrong."""
     signature = request.headers.get(SIGNATURE_HEADER)
     if not signature:
-        return None
+        return _refused(path, "missing", None)
     body = await _small_body(request)
     form = _form_fields(body) if body is not None else None
     if form is None:
         return None
     url = signed_url(settings, path, request.url.query)
     valid = RequestValidator(settings.ivr.twilio_auth_token).validate(url, form, signature)
-    return form if valid else None
+    return form if valid else _refused(path, "mismatch", url)
+
+
+def _refused(path: str, problem: str, url: str | None) -> None:
+    """A warning and a counter: at go-live a public_url that differs from Twilio's URL refuses every call."""
+    WEBHOOK_SIGNATURE_FAILURES.labels(path=path).inc()
+    log.warning("ivr.signature_refused", path=path, problem=problem, checked_url=url,
+                hint="the signature covers public_url + path: check public_url and the number's webhook URL in Twilio")
+    return None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from server.app import create_app
-from server.logs import configure_logging
+from server.logs import configure_logging, level_number
 from server.settings import load_settings
 
 settings = load_settings()
-configure_logging(json_lines=settings.production)
+configure_logging(json_lines=settings.production, level=level_number(settings.log_level))
 app = create_app(settings)

@@ -39,6 +39,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "RENKEI_SESSION_KEY": "secrets.session_keys",
     "RENKEI_SIGNING_KEYS_FILE": "secrets.signing_keys_file",
     "RENKEI_METRICS_TOKEN": "metrics_token",
+    "RENKEI_LOG_LEVEL": "log_level",
 }
 LIST_KEYS = ("ivr.auth_numbers", "ivr.twilio_auth_tokens", "secrets.pin_peppers", "secrets.session_keys")
 # The single-value keys of older configuration files, read as a list of one.

@@ -113,6 +113,11 @@ def _server_processes() -> int:
         return 1
 
 
+def _timed(submitted_at: float, fn, *args):  # type: ignore[no-untyped-def]
+    """In the helper process: how long the work waited for it (wall clock, one machine), and the work's result."""
+    return max(0.0, time.time() - submitted_at), fn(*args)
+
+
 class SlowHashPool:
     """argon2 work off the event loop, on every core.
 
@@ -130,7 +135,13 @@ class SlowHashPool:
         )
 
     async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        # Imported here, not at the top: the helper processes import this module and must not
+        # write metric files of their own (they would count as server processes).
+        from server.metrics import ARGON2_QUEUE_WAIT
+
+        waited, result = await asyncio.get_running_loop().run_in_executor(self._executor, _timed, time.time(), fn, *args)
+        ARGON2_QUEUE_WAIT.observe(waited)
+        return result
 
     async def hash_pin(self, pin: str) -> str:
         return await self._run(hash_pin, self.pepper, self.params, pin)

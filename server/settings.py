@@ -175,6 +175,7 @@ class Settings:
     clients: ClientSettings = field(default_factory=ClientSettings)
     # Files laid over config_file (RENKEI_CONFIG_OVERRIDE), in order.
     override_files: tuple[Path, ...] = ()
+    log_level: str = "info"  # debug | info | warning | error
 
     @property
     def sandbox_apps_allowed(self) -> bool:
@@ -227,6 +228,9 @@ def read_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
     return settings, list(sources.problems.values())
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 def _build(top: _Section, environ: Mapping[str, str]) -> Settings:
     env = top.choice("env", ("development", "production"))
     var_dir = Path(top.str("var_dir"))
@@ -256,6 +260,7 @@ def _build(top: _Section, environ: Mapping[str, str]) -> Settings:
         retention=_retention(top.table("retention")),
         clients=ClientSettings(sandbox_in_production=top.table("clients").bool("sandbox_in_production", default=False)),
         override_files=top.sources.files[1:],
+        log_level=top.choice("log_level", LOG_LEVELS) if "log_level" in top.data else top.str("log_level", default="info"),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 import subprocess
 import sys
 from pathlib import Path
@@ -143,8 +145,9 @@ async def _many_fresh_connections(url: str, count: int) -> None:
     await asyncio.gather(*(one() for _ in range(count)))
 
 
-@pytest.mark.slow
-async def test_two_workers_show_one_sum_whichever_answers_the_scrape(database_url: str, tmp_path: Path, db) -> None:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def two_workers(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """``uvicorn --workers 2`` sharing a metrics directory, serving; its URL."""
     port, log = free_port(), tmp_path / "workers.log"
     (tmp_path / "metrics").mkdir()
     env = {**os.environ, "DATABASE_URL": database_url, "RENKEI_ENV": "development",
@@ -155,11 +158,17 @@ async def test_two_workers_show_one_sum_whichever_answers_the_scrape(database_ur
     url = f"http://127.0.0.1:{port}"
     try:
         await _wait_until_serving(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.mark.slow
+async def test_two_workers_show_one_sum_whichever_answers_the_scrape(database_url: str, tmp_path: Path, db) -> None:  # type: ignore[no-untyped-def]
+    async with two_workers(database_url, tmp_path) as url:
         await _many_fresh_connections(url, 60)
         answered = ("renkei_http_requests_total", (("status", "2xx"),))
         for _ in range(8):  # each scrape lands on either worker
             async with httpx.AsyncClient() as client:
                 assert samples((await client.get(f"{url}/metrics")).text)[answered] >= 60
-    finally:
-        process.terminate()
-        process.wait(timeout=20)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 
 import click
@@ -12,7 +11,7 @@ import uvicorn
 from server.cli.common import cli_settings, with_database
 from server.db.migrate import migrate
 from server.db.pool import create_pool, resolved_database_url
-from server.logs import configure_logging
+from server.logs import configure_logging, level_number
 from server.metrics import shared_between_workers
 
 
@@ -23,7 +22,7 @@ from server.metrics import shared_between_workers
 def serve(host: str, port: int, workers: int) -> None:
     """Apply migrations, then serve (all processes share one PostgreSQL)."""
     settings = cli_settings()
-    configure_logging(json_lines=settings.production, level=logging.INFO)
+    configure_logging(json_lines=settings.production, level=level_number(settings.log_level))
 
     # The embedded server (if any) belongs to this parent process and outlives
     # the workers; they reach it through DATABASE_URL.

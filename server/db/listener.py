@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from server.logs import get_logger
+from server.metrics import LISTEN_CONNECTED, LISTEN_RECONNECTS
 
 log = get_logger(__name__)
 
@@ -189,11 +190,14 @@ class Listener:
             await asyncio.gather(*(subscription.catch_up() for subscription in subscriptions))
             self.connections += 1
             self._connected.set()
+            LISTEN_CONNECTED.set(1)
+            LISTEN_RECONNECTS.inc()
             log.info("listener.connected", channels=sorted(self._channels), connections=self.connections)
             await self._ping_until(conn, lost)
             log.warning("listener.lost", error="terminated")
         finally:
             self._conn = None
+            LISTEN_CONNECTED.set(0)
             conn.terminate()
 
     async def _listen_on(self, conn: asyncpg.Connection) -> list[Subscription]:

@@ -14,8 +14,12 @@ from datetime import datetime
 import asyncpg
 
 from server.db import locks
+from server.metrics import LOCKS_SET
 from server.policy.locks import LockKind, tries_left
 from server.reasons import Reason
+
+
+_LOCK_ENGAGED = frozenset({Reason.B83, Reason.B88})
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,9 @@ async def guarded_attempt(
         if await verify():
             return Attempt(True)
         outcome = await locks.record_failure(conn, account_id, kind, limit=limit, now=now)
-        return Attempt(False, outcome.reason, stops_flow=outcome.locked, tries_left=tries_left(outcome.failures, limit))
+    if outcome.reason in _LOCK_ENGAGED:  # counted once committed
+        LOCKS_SET.labels(reason=outcome.reason.value).inc()
+    return Attempt(False, outcome.reason, stops_flow=outcome.locked, tries_left=tries_left(outcome.failures, limit))
 
 
 def wrong_guess(attempt: Attempt) -> bool:

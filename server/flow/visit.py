@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+import structlog
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -159,6 +160,8 @@ async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connectio
                                        touch_at_steps=stages.visited_from(stage.name)) if digest else None
     if flow is None:
         return notice_page(request, Notice.NO_FLOW, status=400)
+    # Every line this request logs from here on names the flow, so an operator can follow one customer.
+    structlog.contextvars.bind_contextvars(flow_id=str(flow["id"]))
     lang = asked_lang or flow["lang"]
     if flow["finished_at"] is not None:
         notice = Notice.FLOW_EXPIRED if flow["outcome"] == "expired" else Notice.FLOW_FINISHED

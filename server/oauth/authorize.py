@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import asyncpg
+import structlog
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -188,6 +189,7 @@ async def _start_flow(conn: asyncpg.Connection, request: Request, runtime, check
         ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent"),
         detail={"scopes": checked.scopes},
     ))
+    structlog.contextvars.bind_contextvars(flow_id=str(flow_id))
     log.info("authorize.flow_started", client_id=client_id)
     response = RedirectResponse(stages.FIRST.path, status_code=status)
     set_flow_cookie(response, runtime.settings, cookie)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ from joserfc import jwt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.logs import get_logger
-from server.metrics import HTTP_REQUESTS, INTROSPECTIONS
+from server.metrics import HTTP_DURATION, HTTP_REQUESTS, INTROSPECTIONS
 from server.oauth.access_tokens import live_claims
 from server.oauth.client_auth import remembered_basic_client
 from server.oauth.errors import NO_STORE
@@ -50,6 +51,7 @@ _PLAIN_VALUE = re.compile(rb"[A-Za-z0-9._~-]+")  # characters form encoding leav
 REMEMBERED_ANSWERS = 4096  # as many as the key set remembers verified tokens
 _ANSWERED_2XX = HTTP_REQUESTS.labels(status="2xx")
 _FROM_MEMORY = INTROSPECTIONS.labels(answered="memory")
+_TIMED = HTTP_DURATION.labels(route=PATH, method="POST")
 
 
 class IntrospectionShortcut:
@@ -62,12 +64,14 @@ class IntrospectionShortcut:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         received, body = await read_body(receive, limit=MAX_BODY_BYTES)
         answer = self._answer(scope, body) if body is not None else None
         if answer is None:
             await self.app(scope, replaying(received, receive), send)
             return
         await self._send_json(scope, answer, send)
+        _TIMED.observe(time.perf_counter() - started)
 
     def _answer(self, scope: Scope, body: bytes) -> bytes | None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from asyncpg import exceptions as pg
 
+from server.metrics import DB_POOL_IN_USE, DB_POOL_TIMEOUTS, DB_POOL_WAIT
 from server.runtime import Runtime
 
 
@@ -55,12 +57,17 @@ def _raised_inside_the_driver(error: BaseException) -> bool:
 
 @asynccontextmanager
 async def connection(runtime: Runtime) -> AsyncIterator[asyncpg.Connection]:
+    asked = time.perf_counter()
     try:
         conn = await runtime.pool.acquire(timeout=runtime.settings.database.acquire_timeout_seconds)
     except (TimeoutError, pg.TooManyConnectionsError):
         # TooManyConnections is PostgreSQL's max_connections: reachable, but overloaded.
+        DB_POOL_TIMEOUTS.inc()
         raise Busy() from None
+    DB_POOL_WAIT.observe(time.perf_counter() - asked)
+    DB_POOL_IN_USE.inc()
     try:
         yield conn
     finally:
+        DB_POOL_IN_USE.dec()
         await runtime.pool.release(conn)
