@@ -1,0 +1,53 @@
+"""The production rehearsal (scripts/cluster), brought up once for the session and taken down at its end.
+
+Needs root (network namespaces, cgroups, Debian's engines), as CI runs. The
+tests stand where customers, apps and Twilio stand: outside, on the bridge,
+reaching Renkei only through the balancer's https URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from server.clock import write_clock_offset
+from server.settings import PROJECT_ROOT
+from tests.cluster.rehearsal import Cluster
+from tests.conftest import OPEN_HOURS
+
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+from cluster_rehearsal.processes import root_group  # noqa: E402  (scripts/ is not a package)
+
+SCRIPT = PROJECT_ROOT / "scripts" / "cluster"
+STATE = PROJECT_ROOT / "var" / "cluster"
+
+
+def cluster_command(*args: str, timeout: float = 180) -> str:
+    done = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"scripts/cluster {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    if os.geteuid() != 0:
+        pytest.fail("the rehearsal needs root (network namespaces, cgroups, Debian packages): run the tests as root, as CI does")
+    try:
+        cluster_command("up", timeout=600)
+        write_clock_offset(STATE / "clock", OPEN_HOURS)  # far from every maintenance window, whenever the tests run
+        yield Cluster(json.loads((STATE / "cluster.json").read_text()), cluster_command)
+    finally:
+        cluster_command("down")
+        _nothing_left_behind()
+
+
+def _nothing_left_behind() -> None:
+    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
+    assert " rk-" not in " " + namespaces and "rk-" not in links, (namespaces, links)
+    assert not STATE.exists() and not root_group().exists()

@@ -1,0 +1,158 @@
+"""Customers and apps using Renkei through the balancer: the screens, the call, the tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from ivr.simulate import simulate_call
+from server.demo import DEMO_CLIENT_SECRET
+from tests.cluster.rehearsal import Cluster, Person
+from tests.flow.walk import Customer, auth_number_of, pkce_pair, reason_of, redirect_query
+
+APP = "demo-fintech"
+APP_REDIRECT = "http://127.0.0.1:8080/callback"
+SERVED_BY = "x-served-by"  # the balancer names the app host that answered
+
+
+@dataclass
+class Browser(Customer):
+    """A customer's browser on the balancer's URL (Customer's screens; the call rings through the balancer too)."""
+
+    cluster: Cluster | None = None
+    verifier: str = ""
+    served_by: list[str] = field(default_factory=list)
+
+    async def begin(self) -> None:
+        self.verifier, challenge = pkce_pair()
+        await self.start(client_id=APP, redirect_uri=APP_REDIRECT, code_challenge=challenge)
+
+    async def open(self, path: str) -> httpx.Response:
+        response = await super().open(path)
+        self.served_by.append(response.headers.get(SERVED_BY, "?"))
+        return response
+
+    async def call_in(self, from_: str | None = None, to: str | None = None) -> httpx.Response:
+        assert self.cluster is not None
+        answer = await simulate_call(self.cluster.url, self.cluster.twilio_auth_token, from_ or "", to or auth_number_of(self.page),
+                                     client=self.http)
+        assert answer.status_code == 200 and "<Reject" in answer.text, answer.text[:300]
+        return answer
+
+    async def to_call_screen(self, person: Person) -> None:
+        """Screens ① to ④: the auth number is on the page."""
+        await self.begin()
+        await self.post("/flow/account", person.form)
+        await self.enter_details(person.birth_date)
+        await self.post("/flow/phone")
+        assert auth_number_of(self.page)
+
+    async def approve_from_pin(self, person: Person) -> dict:
+        """⑤ and ⑥, then the app exchanges the code: the app's tokens."""
+        await self.post("/flow/pin", {"pin": person.pin})
+        approved = await self.post("/flow/consent", {"decision": "approve"})
+        assert approved.status_code == 303, (approved.status_code, reason_of(self.page), approved.text[:300])
+        code = redirect_query(approved)["code"]
+        return await exchange(self.http, code, self.verifier)
+
+    async def link(self, person: Person) -> dict:
+        """The whole flow, ① to the app's tokens, without a hitch."""
+        await self.to_call_screen(person)
+        await self.call_in(person.phone)
+        await self.post("/flow/phone/call")
+        return await self.approve_from_pin(person)
+
+
+def browser(cluster: Cluster, http: httpx.AsyncClient) -> Browser:
+    return Browser(http=http, settings=None, cluster=cluster)  # type: ignore[arg-type]  (the call rings via the cluster)
+
+
+async def exchange(http: httpx.AsyncClient, code: str, verifier: str) -> dict:
+    answer = await http.post("/token", auth=(APP, DEMO_CLIENT_SECRET), data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": APP_REDIRECT, "code_verifier": verifier})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def refresh(http: httpx.AsyncClient, refresh_token: str) -> httpx.Response:
+    return await http.post("/token", auth=(APP, DEMO_CLIENT_SECRET),
+                           data={"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+async def wait_screen_event(http: httpx.AsyncClient, reconnect_after: float = 3.0) -> tuple[str, str]:
+    """What the wait screen's EventSource does: listen, and reconnect when the stream ends without an answer.
+
+    Returns the event (``matched`` or ``expired``) and the app host whose stream delivered it.
+    """
+    while True:
+        try:
+            async with http.stream("GET", "/flow/phone/events", timeout=httpx.Timeout(20, read=30)) as stream:
+                if stream.status_code == 200:
+                    async for line in stream.aiter_lines():
+                        if line.startswith("event: "):
+                            return line.removeprefix("event: "), stream.headers.get(SERVED_BY, "?")
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(reconnect_after)
+
+
+@dataclass
+class Outcome:
+    at: float
+    what: str
+    status: int  # 0: no answer at all
+    ok: bool
+
+
+@dataclass
+class Load:
+    """Apps refreshing and customers linking, through the balancer, every answer recorded."""
+
+    cluster: Cluster
+    grants: list[str]  # refresh tokens, one per app grant, each refreshed in turn
+    linkers: list[Person]
+    outcomes: list[Outcome] = field(default_factory=list)
+    running: bool = True
+
+    async def run(self) -> None:
+        await asyncio.gather(*(self._refresher(i) for i in range(len(self.grants))),
+                             *(self._linker(p) for p in self.linkers))
+
+    def stop(self) -> None:
+        self.running = False
+
+    def failures(self, since: float = 0, until: float = float("inf")) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok and since <= o.at <= until]
+
+    def first_success(self, what: str, after: float) -> float | None:
+        return next((o.at for o in self.outcomes if o.what == what and o.ok and o.at > after), None)
+
+    def _record(self, what: str, status: int, ok: bool) -> None:
+        self.outcomes.append(Outcome(time.monotonic(), what, status, ok))
+
+    async def _refresher(self, index: int) -> None:
+        async with self.cluster.client(timeout=10) as http:
+            while self.running:
+                try:
+                    answer = await refresh(http, self.grants[index])
+                except httpx.TransportError:
+                    self._record("refresh", 0, False)
+                    await asyncio.sleep(0.2)
+                    continue
+                self._record("refresh", answer.status_code, answer.status_code == 200)
+                if answer.status_code == 200:
+                    self.grants[index] = answer.json().get("refresh_token", self.grants[index])
+                await asyncio.sleep(0.1)
+
+    async def _linker(self, person: Person) -> None:
+        while self.running:
+            async with self.cluster.client(timeout=10) as http:
+                try:
+                    await browser(self.cluster, http).link(person)
+                    self._record("link", 200, True)
+                except (AssertionError, httpx.HTTPError, KeyError) as error:
+                    self._record("link", getattr(getattr(error, "response", None), "status_code", 0), False)
+                    await asyncio.sleep(0.2)
