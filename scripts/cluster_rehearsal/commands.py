@@ -13,13 +13,15 @@ import asyncpg
 
 from cluster_rehearsal import network, packages, pki, processes, services, waiting
 from cluster_rehearsal.state import CLOCK_FILE, STATE, create_secrets, load_secrets, write_cluster_json
-from cluster_rehearsal.topology import HOSTS, Host, host, of_role
+from cluster_rehearsal.topology import BRIDGE, HOSTS, Host, host, of_role
 from server.settings import PROJECT_ROOT
 
 GRACE_SECONDS = 30  # above the server's shutdown grace: a graceful stop is never cut short
 
 
 def up() -> None:
+    if network.bridge_exists() and not STATE.exists():
+        raise SystemExit(f"a rehearsal of another checkout is running (the bridge {BRIDGE} exists): its scripts/cluster down first")
     if any(network.exists(h.netns) for h in HOSTS) or STATE.exists():
         print("an earlier rehearsal is still here: taking it down first", flush=True)
         down()

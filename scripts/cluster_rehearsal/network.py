@@ -16,8 +16,12 @@ def exists(netns: str) -> bool:
     return netns in ip("netns", "list").stdout.split()
 
 
+def bridge_exists() -> bool:
+    return ip("link", "show", BRIDGE, check=False).returncode == 0
+
+
 def create_bridge() -> None:
-    if ip("link", "show", BRIDGE, check=False).returncode == 0:
+    if bridge_exists():
         return
     ip("link", "add", BRIDGE, "type", "bridge")
     ip("addr", "add", f"{OUTSIDE}/{PREFIX_LENGTH}", "dev", BRIDGE)

@@ -7,11 +7,13 @@ reaching Renkei only through the balancer's https URL.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -33,10 +35,20 @@ def cluster_command(*args: str, timeout: float = 180) -> str:
     return done.stdout
 
 
+# The namespaces and the bridge are the machine's, whatever the checkout: one test session at a time.
+MACHINE_LOCK = Path("/run/lock/rk-cluster.lock")
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     if os.geteuid() != 0:
         pytest.fail("the rehearsal needs root (network namespaces, cgroups, Debian packages): run the tests as root, as CI does")
+    with open(MACHINE_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another session's rehearsal finishes first
+        yield from _rehearsal()
+
+
+def _rehearsal() -> Iterator[Cluster]:
     try:
         cluster_command("up", timeout=600)
         write_clock_offset(STATE / "clock", OPEN_HOURS)  # far from every maintenance window, whenever the tests run
