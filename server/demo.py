@@ -35,7 +35,8 @@ class DemoStaff:
     role: str
 
 
-DEMO_STAFF = (DemoStaff("hq-admin", HEAD_OFFICE_BRANCH, "hq"), DemoStaff("branch001", "001", "branch"))
+DEMO_STAFF = (DemoStaff("hq-admin", HEAD_OFFICE_BRANCH, "hq"), DemoStaff("branch001", "001", "branch"),
+              DemoStaff("branch001-sv", "001", "supervisor"))  # 役席 of branch 001: approves unlock requests
 
 
 async def seed_client(conn: asyncpg.Connection, now: datetime) -> bool:

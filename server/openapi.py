@@ -52,18 +52,23 @@ SCHEMAS: dict[str, Any] = {
     "Readiness": _object(["status", "database"], status={"enum": ["ok", "unavailable"]}, database=STRING),
     "StaffError": _object(["error"], error=STRING, error_description=STRING),
     "StaffSession": _object(["staff_id", "branch_code", "role", "permissions", "csrf_token"], staff_id=STRING,
-                            branch_code=STRING, role={"enum": ["branch", "hq"]},
+                            branch_code=STRING, role={"enum": ["branch", "hq", "supervisor"]},
                             permissions={"type": "array", "items": STRING}, csrf_token=STRING),
     "LockState": _object(["identity", "pin"], identity=LOCK, pin=LOCK),
     "AccountLog": _object(["account", "log"], account=STRING, log={"type": "array", "items": {"type": "object"}}),
     "AccountGrants": _object(["account", "grants"], account=STRING, grants={"type": "array", "items": {"type": "object"}}),
-    "LockLifted": _object(["lifted", "lock"], lifted=BOOLEAN, lock=_ref("LockState")),
+    "LockLifted": _object(["lifted", "lock"], lifted=BOOLEAN, lock=_ref("LockState"),
+                          requested={"type": "boolean", "description": "waits for a supervisor's approval ([staff] unlock_approval)"}),
     "GrantRevoked": _object(["revoked"], revoked=BOOLEAN),
     "MaintenanceOverview": _object(["from", "until", "calendar", "staff_windows"], **{
         "from": STRING, "until": STRING, "calendar": {"type": "array", "items": {"type": "object"}},
         "staff_windows": {"type": "array", "items": _ref("StaffWindow")}}),
     "StaffWindow": _object(["id", "starts_at", "ends_at", "reason", "in_force"], id=INTEGER, starts_at=STRING,
                            ends_at=STRING, reason=STRING, in_force=BOOLEAN),
+    "AccountsFound": {"type": "array", "items": _object(["account", "name_kana", "status"], account=STRING, name_kana=STRING,
+                                                        status={"enum": ["active", "closed", "moved"]})},
+    "LocksInForce": {"type": "array", "items": _object(["account", "kind", "until"], account=STRING,
+                                                       kind={"enum": ["identity", "pin"]}, until=DATE_TIME)},
 }
 
 OAUTH_ERROR, STAFF_ERROR = _ref("OAuthError"), _ref("StaffError")
@@ -147,6 +152,17 @@ PATHS: dict[str, Any] = {
     "/staff/api/accounts/{key}/grants/{grant_id}/revoke": _account(
         _staff("post", "end an app's link", {"200": _answer("ended", _ref("GrantRevoked"))}),
         {"name": "grant_id", "in": "path", "required": True, "schema": STRING}),
+    "/staff/api/accounts": {"parameters": [
+        {"name": "kana", "in": "query", "required": False, "schema": STRING,
+         "description": "the name in kana, or its start (full- or half-width, hiragana too, with or without the space)"},
+        {"name": "phone", "in": "query", "required": False, "schema": STRING,
+         "description": "a registered phone number, as typed (090-1234-5678, 09012345678, +819012345678)"}],
+        **_staff("get", "find accounts by kana name or phone, within the clerk's branch (one of kana or phone)",
+                 {"200": _answer("at most 50 accounts", _ref("AccountsFound")),
+                  "400": _answer("neither or both of kana and phone, or not a kana name or a phone number", STAFF_ERROR)},
+                 extra=())},
+    "/staff/api/locks": _staff("get", "the accounts locked now, within the clerk's branch, the soonest to lift first",
+                               {"200": _answer("locks in force", _ref("LocksInForce"))}, extra=()),
     "/staff/api/maintenance-windows": {
         **_staff("get", "the next 30 days' closures", {"200": _answer("calendar", _ref("MaintenanceOverview"))}, extra=()),
         **_staff("post", "add a window", {"201": _answer("added", _ref("StaffWindow"))}, extra=(),

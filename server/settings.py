@@ -119,6 +119,7 @@ class StaffSettings:
     session_idle_seconds: int
     password_failures_before_lock: int
     password_lock_minutes: int
+    unlock_approval: bool = False  # 役席承認: a supervisor approves each lift of a lock
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,7 @@ def _staff(section: _Section) -> StaffSettings:
         session_idle_seconds=section.int("session_idle_seconds", minimum=60),
         password_failures_before_lock=section.int("password_failures_before_lock", minimum=1),
         password_lock_minutes=section.int("password_lock_minutes", minimum=1),
+        unlock_approval=section.bool("unlock_approval", default=False),
     )
 
 

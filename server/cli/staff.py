@@ -48,7 +48,8 @@ def staff_group() -> None:
 @staff_group.command(name="add")
 @click.option("--id", "staff_id", required=True, help="Sign-in id: 3-64 of A-Z a-z 0-9 . _ -")
 @click.option("--branch", required=True, help="The 3-digit code of the clerk's own office (head office too).")
-@click.option("--role", type=click.Choice(["branch", "hq"]), required=True, help="branch: own branch only; hq: all.")
+@click.option("--role", type=click.Choice(["branch", "hq", "supervisor"]), required=True,
+              help="branch: own branch only; hq: all; supervisor: own branch, and approves unlock requests (役席承認).")
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin (required).")
 def add(staff_id: str, branch: str, role: str, password_stdin: bool) -> None:
     """Create a staff account; refused when the id exists (use the staff console)."""

@@ -13,28 +13,32 @@ from typing import Any
 
 import asyncpg
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from server.db import locks, oplog, staff_console
+from server.db import locks, oplog, staff_console, unlock_requests
 from server.oauth.scopes import describe as describe_scope
 from server.runtime import Runtime
-from server.staff import render, sessions
+from server.staff import lock_requests, render, sessions
+from server.staff.account_types import account_type_name
 from server.staff.events import log_line
 from server.staff.guard import page
-from server.staff.permissions import Permission, Role, StaffMember
+from server.staff.permissions import Permission, StaffMember
 from server.staff.scope import AccountKey, parse_account_key, visible_account
 from server.web.database import connection
 from server.web.i18n import N_
 
 LOG_LINES = 30
-_ACCOUNT_TYPES = {1: "普通", 4: "貯蓄"}
 # What the screen says after an action redirected back to it (?done=...).
 DONE_MESSAGES = {
     "identity": N_("The identity lock was lifted. The customer can try again now."),
     "pin": N_("The PIN lock was lifted. The customer can try again now."),
     "none": N_("There was no lock to lift: it had already lifted."),
     "revoked": N_("The app link was ended. The app can no longer use this account."),
+    "requested": N_("Your request to lift the lock was sent. It lifts once a supervisor approves it."),
+    "waiting": N_("A request to lift this lock is already waiting for a supervisor's approval."),
+    "lifted": N_("Approved: the lock was lifted. The customer can try again now."),
+    "lapsed": N_("Nothing was lifted: the lock had already lifted (at 00:00 or by another member)."),
 }
 
 
@@ -42,13 +46,13 @@ def account_key(account: asyncpg.Record) -> AccountKey:
     return AccountKey(account["branch_code"], account["account_type"], account["account_number"])
 
 
-def summary(account: asyncpg.Record, staff: StaffMember) -> dict[str, Any]:
+def summary(account: asyncpg.Record, staff: StaffMember, lang: str = "ja") -> dict[str, Any]:
     moved_to = parse_account_key(account["moved_to"] or "")
     return {
         "key": str(account_key(account)),
         "branch_code": account["branch_code"],
         "account_type": account["account_type"],
-        "account_type_name": _ACCOUNT_TYPES.get(account["account_type"]),
+        "account_type_name": account_type_name(account["account_type"], lang),
         "account_number": account["account_number"],
         "name_kana": account["name_kana"],
         "cash_card": account["cash_card"],
@@ -101,8 +105,10 @@ async def account_page(
     return render.page(
         request, "account.html", staff=staff, status=status,
         title=_("Account %(key)s", key=str(account_key(account))),
-        account=summary(account, staff),
+        account=summary(account, staff, render.lang_of(request)),
         locks=await lock_report(conn, runtime, account["id"]) if staff.can(Permission.ACCOUNT_LOCK_READ) else None,
+        approval=lock_requests.approval_needed(request),
+        pending={r["kind"]: r for r in await unlock_requests.pending_for_account(conn, account["id"], runtime.clock.now())},
         limits={"identity": runtime.settings.policy.identity_failures_before_lock,
                 "pin": runtime.settings.policy.pin_failures_before_lock},
         apps=await apps_report(conn, runtime, account["id"]) if staff.can(Permission.GRANT_READ) else None,
@@ -128,26 +134,6 @@ async def show_account(request: Request, staff: StaffMember) -> Response:
         return await account_page(request, staff, conn, account)
 
 
-@page(Permission.ACCOUNT_READ)
-async def search(request: Request, staff: StaffMember) -> Response:
-    """The search form; a complete query goes straight to the account's screen."""
-    _ = render.gettext_of(request)
-    query = {name: request.query_params.get(name, "")[:32] for name in ("branch_code", "account_type", "account_number")}
-    if not any(query.values()):
-        query["branch_code"] = "" if staff.role == Role.HQ else staff.branch_code
-        return render.page(request, "search.html", staff=staff, title=_("Find a customer's account"), query=query)
-    key = parse_account_key("-".join(query.values()))
-    if key is not None:
-        async with connection(sessions.runtime_of(request)) as conn:
-            if await visible_account(conn, staff, key) is not None:
-                return RedirectResponse(f"/staff/accounts/{key}", status_code=303)
-    error = _("No account you can see has this branch, type and number.") if key else _(
-        "Enter a 3-digit branch number, a 1-digit account type and a 7-digit account number.")
-    return render.page(request, "search.html", staff=staff, status=404 if key else 400,
-                       title=_("Find a customer's account"), query=query, error=error)
-
-
 routes = [
-    Route("/staff/accounts", search, methods=["GET"]),
     Route("/staff/accounts/{key}", show_account, methods=["GET"]),
 ]

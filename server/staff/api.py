@@ -100,7 +100,9 @@ async def read_json(request: Request) -> dict[str, Any]:
 
 @api(Permission.ACCOUNT_LOCK_CLEAR)
 async def clear_lock(request: Request, staff: StaffMember) -> Response:
-    """``{"kind": "identity"|"pin", "reason": "..."}`` → ``{"lifted": bool, "lock": {...}}``."""
+    """``{"kind": "identity"|"pin", "reason": "..."}`` → ``{"lifted": bool, "requested": bool, "lock": {...}}``.
+
+    ``requested``: under 役席承認 the lock waits for a supervisor's approval (in the console)."""
     runtime = sessions.runtime_of(request)
     try:
         body = await read_json(request)
@@ -111,8 +113,10 @@ async def clear_lock(request: Request, staff: StaffMember) -> Response:
         return json_error(400, "invalid_request", refused.msgid)
 
     async def report(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str, Any]:
-        lifted = await unlock.lift_lock(conn, request, staff, row, asked)
-        return {"lifted": lifted, "lock": await account.lock_report(conn, runtime, row["id"])}
+        done = await unlock.carry_out(conn, request, staff, row, asked)
+        lock = await account.lock_report(conn, runtime, row["id"])
+        # Under 役席承認 the call asks; a supervisor's approval in the console lifts.
+        return {"lifted": done == asked.kind.value, "requested": done in ("requested", "waiting"), "lock": lock}
 
     return await _about_account(request, staff, report)
 

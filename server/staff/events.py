@@ -24,6 +24,8 @@ _EVENTS: dict[str, str] = {
     "flow": N_("Authentication screens"),
     "ivr": N_("Call to the auth number"),
     "staff:lock:clear": N_("Lock lifted by staff"),
+    "staff:lock:request": N_("Request to lift a lock (for a supervisor's approval)"),
+    "staff:lock:approve": N_("Lift of a lock approved by a supervisor"),
     "staff:grant:revoke": N_("App link ended by staff"),
     "staff": N_("Staff action"),
     "oauth": N_("App link (tokens)"),

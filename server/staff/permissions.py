@@ -23,11 +23,14 @@ class Permission(StrEnum):
     STAFF_READ = "staff:read"
     STAFF_WRITE = "staff:write"
     CLIENT_WRITE = "client:write"
+    # 役席承認: approve another member's request to lift a lock ([staff] unlock_approval).
+    ACCOUNT_LOCK_APPROVE = "account:lock:approve"
 
 
 class Role(StrEnum):
     BRANCH = "branch"  # 営業店: their own branch's customers
     HQ = "hq"  # 本部事務部: every branch, the calendar, the staff list
+    SUPERVISOR = "supervisor"  # 役席: a branch member who also approves unlock requests
 
 
 _BRANCH_PERMISSIONS = frozenset(
@@ -45,6 +48,7 @@ _BRANCH_PERMISSIONS = frozenset(
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BRANCH: _BRANCH_PERMISSIONS,
     Role.HQ: frozenset(Permission),
+    Role.SUPERVISOR: _BRANCH_PERMISSIONS | {Permission.ACCOUNT_LOCK_APPROVE},
 }
 
 # Roles that see every branch's accounts.
@@ -68,3 +72,8 @@ class StaffMember:
 
     def sees_branch(self, branch_code: str) -> bool:
         return self.role in _ALL_BRANCHES or branch_code == self.branch_code
+
+    @property
+    def branch_scope(self) -> str | None:
+        """The one branch whose accounts this member sees, or None for every branch."""
+        return None if self.role in _ALL_BRANCHES else self.branch_code

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.staff import account, api, login, maintenance, revoke, staff_admin, unlock
+from server.staff import account, api, approvals, locks_now, login, maintenance, revoke, search, staff_admin, unlock
 from server.web.templates import TEMPLATES_DIR
 
 _STYLESHEET = TEMPLATES_DIR / "staff" / "staff.css"
@@ -34,8 +34,11 @@ routes = [
     Route("/staff", home, methods=["GET"]),
     Route("/staff/assets/staff.css", stylesheet, methods=["GET"]),
     *login.routes,
+    *search.routes,
+    *locks_now.routes,
     *account.routes,
     *unlock.routes,
+    *approvals.routes,
     *revoke.routes,
     *maintenance.routes,
     *staff_admin.routes,

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from server.db import locks
 from server.logs import get_logger
 from server.policy.locks import LockKind
-from server.staff import account, audit, render, sessions
+from server.staff import account, audit, lock_requests, render, sessions
 from server.staff.guard import form_of, page
 from server.staff.permissions import Permission, StaffMember
 from server.staff.scope import visible_account
@@ -50,6 +50,11 @@ def read_unlock(kind: str | None, reason: str | None) -> Unlock:
     """The unlock asked for, or ``UnlockRefused``; the reason is kept as typed, trimmed."""
     if kind not in {k.value for k in LockKind}:
         raise UnlockRefused(N_("Choose the identity lock or the PIN lock."))
+    return Unlock(LockKind(kind), read_reason(reason))
+
+
+def read_reason(reason: str | None) -> str:
+    """Why a member acts, as typed and trimmed (an unlock's reason, an approval's note), or ``UnlockRefused``."""
     text = unicodedata.normalize("NFC", reason or "").strip()
     if not text:
         raise UnlockRefused(REASON_MISSING)
@@ -57,7 +62,7 @@ def read_unlock(kind: str | None, reason: str | None) -> Unlock:
         raise UnlockRefused(REASON_TOO_LONG)
     if not all(ch.isprintable() or ch in "\n\t" for ch in text.replace("\r\n", "\n")):
         raise UnlockRefused(N_("The reason may contain only ordinary text."))
-    return Unlock(LockKind(kind), text.replace("\r\n", "\n"))
+    return text.replace("\r\n", "\n")
 
 
 async def lift_lock(
@@ -77,8 +82,28 @@ async def lift_lock(
     return bool(lifted)
 
 
+async def carry_out(conn: asyncpg.Connection, request: Request, staff: StaffMember, found: asyncpg.Record, asked: Unlock) -> str:
+    """What became of a confirmed unlock: the kind lifted, ``none`` (no lock), or the request's fate under 役席承認."""
+    if lock_requests.approval_needed(request):
+        return await lock_requests.request_unlock(conn, request, staff, found, asked.kind, asked.reason)
+    lifted = await lift_lock(conn, request, staff, found, asked)
+    return asked.kind.value if lifted else "none"
+
+
+async def _confirm_page(request: Request, staff: StaffMember, conn: asyncpg.Connection, found: asyncpg.Record, asked: Unlock) -> Response:
+    """The step before the lift: what will happen, to which account, and why, with a way back."""
+    _ = render.gettext_of(request)
+    lock = (await account.lock_report(conn, sessions.runtime_of(request), found["id"]))[asked.kind.value]
+    return render.page(
+        request, "unlock_confirm.html", staff=staff, title=_("Lift this lock?"), account=account.summary(found, staff, render.lang_of(request)),
+        kind=asked.kind.value, reason=asked.reason, lock=lock, approval=lock_requests.approval_needed(request),
+        action=f"/staff/accounts/{account.account_key(found)}/unlock", back=f"/staff/accounts/{account.account_key(found)}",
+    )
+
+
 @page(Permission.ACCOUNT_LOCK_CLEAR)
 async def unlock(request: Request, staff: StaffMember) -> Response:
+    """The account screen's form asks first (the confirmation page); the confirmed form lifts or requests."""
     form = form_of(request)
     async with connection(sessions.runtime_of(request)) as conn:
         found = await visible_account(conn, staff, request.path_params["key"])
@@ -93,8 +118,9 @@ async def unlock(request: Request, staff: StaffMember) -> Response:
                 request, staff, conn, found, status=422, error=_(refused.msgid),
                 field_errors={kind: _(refused.msgid)}, reasons_entered={kind: form.get("reason", "")[:MAX_REASON]},
             )
-        lifted = await lift_lock(conn, request, staff, found, asked)
-    done = asked.kind.value if lifted else "none"
+        if form.get("confirmed") != "yes":
+            return await _confirm_page(request, staff, conn, found, asked)
+        done = await carry_out(conn, request, staff, found, asked)
     return RedirectResponse(f"/staff/accounts/{account.account_key(found)}?done={done}", status_code=303)
 
 

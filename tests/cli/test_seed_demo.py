@@ -25,11 +25,11 @@ async def test_seeding_twice_loads_the_demo_data_once_and_changes_nothing_the_se
 
     assert first.returncode == 0, first.stderr
     assert "5 rows: 5 inserted, 0 updated, 0 unchanged" in first.stdout
-    assert "hq-admin, branch001 added" in first.stdout
+    assert "hq-admin, branch001, branch001-sv added" in first.stdout
     assert second.returncode == 0, second.stderr
     assert "5 rows: 0 inserted, 0 updated, 5 unchanged" in second.stdout
     assert "demo app demo-fintech: already there" in second.stdout
-    assert [len(rows) for rows in loaded.values()] == [5, 1, 2]
+    assert [len(rows) for rows in loaded.values()] == [5, 1, 3]
     assert await snapshot(db) == loaded
 
 
@@ -59,6 +59,7 @@ async def test_the_demo_app_and_staff_sign_in_with_the_published_secrets(renkei:
     assert app["scopes"] == ["accounts:read", "transactions:read"]
     assert (staff["hq-admin"]["role"], staff["hq-admin"]["branch_code"]) == ("hq", "000")
     assert (staff["branch001"]["role"], staff["branch001"]["branch_code"]) == ("branch", "001")
+    assert (staff["branch001-sv"]["role"], staff["branch001-sv"]["branch_code"]) == ("supervisor", "001")
     assert all(verify_password("demo-password", member["password_hash"]) for member in staff.values())
 
 

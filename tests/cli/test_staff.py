@@ -50,3 +50,13 @@ async def test_a_branch_code_that_is_not_three_digits_is_refused(renkei: Renkei,
 
     assert result.returncode == 2 and "--branch" in result.stderr
     assert await db.fetchval("SELECT count(*) FROM staff") == 0
+
+
+async def test_a_supervisor_is_added_for_their_branch_and_may_approve_unlocks(renkei: Renkei, db: asyncpg.Pool) -> None:
+    result = renkei("staff", "add", "--id", "suzuki.sv", "--branch", "011", "--role", "supervisor", "--password-stdin",
+                    stdin="correct horse\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "supervisor, branch 011" in result.stdout
+    supervisor = await db.fetchrow("SELECT * FROM staff WHERE staff_id = 'suzuki.sv'")
+    assert (supervisor["branch_code"], supervisor["role"]) == ("011", "supervisor")

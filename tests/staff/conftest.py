@@ -88,14 +88,15 @@ async def open_console(server, add_staff) -> AsyncIterator[Callable[..., Awaitab
 def add_account(db: asyncpg.Pool) -> Callable[..., Awaitable[int]]:
     """An account row (as the import would write it); returns its id."""
 
-    async def add(key: str, *, name_kana: str = "ヤマダ タロウ", status: str = "active", moved_to: str | None = None) -> int:
+    async def add(key: str, *, name_kana: str = "ヤマダ タロウ", status: str = "active", moved_to: str | None = None,
+                  phones: tuple[str, ...] = ("+819012345678",)) -> int:
         branch, kind, number = key.split("-")
         return await db.fetchval(
             """INSERT INTO account (branch_code, account_type, account_number, birth_date, name_kana, phones,
                                     pin_hash, cash_card, status, moved_to, imported_at)
-               VALUES ($1, $2, $3, '1980-04-01', $4, '{+819012345678}', 'not-a-real-hash', true, $5, $6, $7)
+               VALUES ($1, $2, $3, '1980-04-01', $4, $8, 'not-a-real-hash', true, $5, $6, $7)
                RETURNING id""",
-            branch, int(kind), number, name_kana, status, moved_to, OPEN_HOURS,
+            branch, int(kind), number, name_kana, status, moved_to, OPEN_HOURS, list(phones),
         )
 
     return add

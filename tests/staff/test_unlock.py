@@ -29,7 +29,7 @@ async def test_a_clerk_lifts_the_identity_lock_with_a_reason_and_the_customer_ge
     console = await open_console("branch001")
     clock.advance(minutes=5)
     response = await console.post_form("/staff/accounts/001-1-1234567/unlock",
-                                       {"kind": "identity", "reason": "電話で本人確認済み"})
+                                       {"kind": "identity", "reason": "電話で本人確認済み", "confirmed": "yes"})
     assert response.status_code == 303
     assert response.headers["location"] == "/staff/accounts/001-1-1234567?done=identity"
     page = await console.http.get(response.headers["location"])
@@ -44,7 +44,7 @@ async def test_a_clerk_lifts_the_identity_lock_with_a_reason_and_the_customer_ge
 async def test_after_an_unlock_the_customer_has_a_full_days_allowance_again(open_console, locked_account, db, clock):
     account_id = await locked_account("001-1-1234567")
     console = await open_console("branch001")
-    await console.post_form("/staff/accounts/001-1-1234567/unlock", {"kind": "identity", "reason": "本人確認済み"})
+    await console.post_form("/staff/accounts/001-1-1234567/unlock", {"kind": "identity", "reason": "本人確認済み", "confirmed": "yes"})
     assert (await customer_tries_birth_date(db, account_id, clock.now(), right=False)).reason == Reason.B82
     assert (await lock_of(console, "001-1-1234567"))["identity"] == {"locked": False, "until": None, "failures": 1}
 
@@ -65,15 +65,15 @@ async def test_an_unlock_without_a_reason_or_with_too_long_a_reason_changes_noth
 async def test_exactly_two_hundred_characters_of_reason_are_accepted(open_console, locked_account, db, clock):
     account_id = await locked_account("001-1-1234567")
     console = await open_console("branch001")
-    response = await console.post_form("/staff/accounts/001-1-1234567/unlock", {"kind": "identity", "reason": "あ" * 200})
+    response = await console.post_form("/staff/accounts/001-1-1234567/unlock", {"kind": "identity", "reason": "あ" * 200, "confirmed": "yes"})
     assert response.status_code == 303
 
 
 async def test_a_branch_clerk_cannot_unlock_another_branchs_account_by_page_or_api(open_console, locked_account, db, clock):
     account_id = await locked_account("002-1-2222222")
     console = await open_console("branch001")
-    page = await console.post_form("/staff/accounts/002-1-2222222/unlock", {"kind": "identity", "reason": "試行"})
-    missing = await console.post_form("/staff/accounts/002-1-9999999/unlock", {"kind": "identity", "reason": "試行"})
+    page = await console.post_form("/staff/accounts/002-1-2222222/unlock", {"kind": "identity", "reason": "試行", "confirmed": "yes"})
+    missing = await console.post_form("/staff/accounts/002-1-9999999/unlock", {"kind": "identity", "reason": "試行", "confirmed": "yes"})
     assert page.status_code == missing.status_code == 404
     assert page.text.replace("2222222", "9999999") == missing.text
     api = await console.post_json("/staff/api/accounts/002-1-2222222/lock/clear", {"kind": "identity", "reason": "試行"})
@@ -112,7 +112,7 @@ async def test_the_api_lifts_a_lock_and_answers_with_the_new_state(open_console,
     response = await console.post_json("/staff/api/accounts/001-1-1234567/lock/clear",
                                        {"kind": "identity", "reason": "本人確認済み"})
     assert response.status_code == 200
-    assert response.json() == {"lifted": True, "lock": {"identity": {"locked": False, "until": None, "failures": 0},
+    assert response.json() == {"lifted": True, "requested": False, "lock": {"identity": {"locked": False, "until": None, "failures": 0},
                                                          "pin": {"locked": False, "until": None, "failures": 0}}}
     again = await console.post_json("/staff/api/accounts/001-1-1234567/lock/clear", {"kind": "identity", "reason": "再"})
     assert again.json()["lifted"] is False
@@ -126,6 +126,17 @@ async def test_the_api_lifts_a_lock_and_answers_with_the_new_state(open_console,
 async def test_the_log_of_an_unlock_shows_no_full_account_number(open_console, locked_account, db, clock, log_lines):
     account_id = await locked_account("001-1-1234567")
     console = await open_console("branch001")
-    await console.post_form("/staff/accounts/001-1-1234567/unlock", {"kind": "identity", "reason": "本人確認済み"})
+    await console.post_form("/staff/accounts/001-1-1234567/unlock", {"kind": "identity", "reason": "本人確認済み", "confirmed": "yes"})
     text = "\n".join(log_lines)
     assert "staff.lock.clear" in text and "1234567" not in text
+
+
+async def test_lifting_asks_for_confirmation_first_and_the_page_alone_changes_nothing(open_console, locked_account, db, clock):
+    await locked_account("001-1-1234567")
+    console = await open_console("branch001")
+    page = await console.post_form("/staff/accounts/001-1-1234567/unlock", {"kind": "identity", "reason": "電話で本人確認済み"})
+    assert page.status_code == 200 and 'data-confirm="unlock"' in page.text
+    assert "電話で本人確認済み" in page.text and "2026-11-25 00:00" in page.text and "普通" in page.text
+    assert 'name="confirmed" value="yes"' in page.text and 'href="/staff/accounts/001-1-1234567"' in page.text
+    assert (await lock_of(console, "001-1-1234567"))["identity"]["locked"] is True
+    assert await db.fetchval("SELECT count(*) FROM operation_log WHERE event LIKE 'staff:lock:%'") == 0
