@@ -120,11 +120,11 @@ async def _by_key(request: Request, staff: StaffMember, typed: dict[str, str]) -
 async def search(request: Request, staff: StaffMember) -> Response:
     """The search screen: by number, by kana name or by phone; empty, it offers all three."""
     typed = {name: request.query_params.get(name, "")[:MAX_TYPED] for name in (*KEY_FIELDS, "kana", "phone")}
-    if typed["kana"].strip() or typed["phone"].strip():
-        return await _by_name_or_phone(request, staff, typed)
-    if any(typed[name] for name in KEY_FIELDS):
+    if any(typed[name] for name in KEY_FIELDS) and not (typed["kana"].strip() or typed["phone"].strip()):
         return await _by_key(request, staff, typed)
     typed["branch_code"] = "" if staff.role == Role.HQ else staff.branch_code
+    if typed["kana"].strip() or typed["phone"].strip():
+        return await _by_name_or_phone(request, staff, typed)
     return _search_page(request, staff, typed)
 
 

@@ -111,6 +111,9 @@ async def test_a_clerk_sees_why_taro_is_locked_lifts_it_and_taro_links_his_app(b
 
     await identity.locator("textarea").fill("お客様から営業店へ電話あり。本人確認済み。")
     await identity.locator("button[type=submit]").click()
+    await expect(clerk.locator("[data-confirm=unlock]")).to_contain_text("お客様から営業店へ電話あり。本人確認済み。")
+    await shot(clerk, "unlock-confirm")
+    await clerk.locator("[data-confirm=unlock] button[type=submit]").click()
     await expect(clerk.locator("[role=status]")).to_contain_text("本人認証ロックを解除しました")
     await expect(clerk.locator("[data-lock-kind=identity]")).to_have_attribute("data-locked", "false")
     await expect(clerk.locator("tr[data-event='staff:lock:clear']")).to_contain_text("本人確認済み")

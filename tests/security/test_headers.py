@@ -107,6 +107,9 @@ async def _staff_console(tour: Tour, console: Console) -> None:
     await tour.see("/staff/accounts/{key}/unlock", SCREEN, lambda: console.post_form("/staff/accounts/001-1-1234567/unlock", {}), 422)
     await tour.see("/staff/accounts/{key}/grants/{grant_id}/revoke", SCREEN,
                    lambda: console.post_form("/staff/accounts/001-1-1234567/grants/nothing/revoke", {}), 404)
+    await tour.see("/staff/locks", SCREEN, lambda: http.get("/staff/locks"), 200)
+    await tour.see("/staff/approvals", SCREEN, lambda: http.get("/staff/approvals"), 200)
+    await tour.see("/staff/approvals/{request_id:int}/approve", SCREEN, lambda: console.post_form("/staff/approvals/1/approve", {}), 422)
     await tour.see("/staff/maintenance", SCREEN, lambda: http.get("/staff/maintenance"), 200)
     await tour.see("/staff/maintenance", SCREEN, lambda: console.post_form("/staff/maintenance", {}), 422)
     await tour.see("/staff/maintenance/{window_id:int}/cancel", SCREEN, lambda: console.post_form("/staff/maintenance/1/cancel", {}), 303)
@@ -126,6 +129,8 @@ async def _staff_api(tour: Tour, console: Console) -> None:
     get, post = console.http.get, console.post_json
     key = "/staff/api/accounts/001-1-1234567"
     await tour.see("/staff/api/session", PRIVATE, lambda: get("/staff/api/session"), 200)
+    await tour.see("/staff/api/accounts", PRIVATE, lambda: get("/staff/api/accounts", params={"kana": "ヤマダ"}), 200)
+    await tour.see("/staff/api/locks", PRIVATE, lambda: get("/staff/api/locks"), 200)
     await tour.see("/staff/api/accounts/{key}/lock", PRIVATE, lambda: get(f"{key}/lock"), 200)
     await tour.see("/staff/api/accounts/{key}/log", PRIVATE, lambda: get(f"{key}/log"), 200)
     await tour.see("/staff/api/accounts/{key}/grants", PRIVATE, lambda: get(f"{key}/grants"), 200)

@@ -60,3 +60,12 @@ async def test_a_branch_clerk_gets_403_from_every_head_office_view(open_console)
         else:
             response = await clerk.post_form(url, {})
         assert response.status_code == 403, url
+
+
+def test_a_supervisor_is_a_branch_member_who_may_also_approve_unlocks():
+    supervisor = ROLE_PERMISSIONS[Role.SUPERVISOR]
+    assert supervisor == ROLE_PERMISSIONS[Role.BRANCH] | {Permission.ACCOUNT_LOCK_APPROVE}
+    assert Permission.ACCOUNT_LOCK_APPROVE not in ROLE_PERMISSIONS[Role.BRANCH]
+    member = StaffMember("branch001-sv", "001", Role.SUPERVISOR)
+    assert member.sees_branch("001") and not member.sees_branch("002") and member.branch_scope == "001"
+    assert StaffMember("hq-admin", "000", Role.HQ).branch_scope is None
