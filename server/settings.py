@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from server.config_sources import ENV_OVERRIDES, ConfigError, Section as _Section, Sources, read_sources, unknown_keys
+from server.policy.help_desk import DeskHours
 from server.policy.weak_settings import DEVELOPMENT_SECRETS, production_problems
 
 __all__ = ["ENV_OVERRIDES", "DEVELOPMENT_SECRETS", "ConfigError", "Settings", "load_settings", "read_settings"]
@@ -151,6 +153,20 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class HelpDeskSettings:
+    """When the help desk answers ([help_desk]; server.policy.help_desk adds weekends and public holidays)."""
+
+    opens: str = "09:00"
+    closes: str = "17:00"
+    closed_dates: tuple[str, ...] = ("12-31", "01-01", "01-02", "01-03")  # MM-DD, every year
+
+    @property
+    def hours(self) -> DeskHours:
+        return DeskHours(time.fromisoformat(self.opens), time.fromisoformat(self.closes),
+                         frozenset((int(d[:2]), int(d[3:])) for d in self.closed_dates))
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str
     public_url: str
@@ -181,6 +197,7 @@ class Settings:
     @property
     def sandbox_apps_allowed(self) -> bool:
         return not self.production or self.clients.sandbox_in_production
+    help_desk: HelpDeskSettings = field(default_factory=HelpDeskSettings)
 
     @property
     def production(self) -> bool:
@@ -262,6 +279,7 @@ def _build(top: _Section, environ: Mapping[str, str]) -> Settings:
         clients=ClientSettings(sandbox_in_production=top.table("clients").bool("sandbox_in_production", default=False)),
         override_files=top.sources.files[1:],
         log_level=top.choice("log_level", LOG_LEVELS) if "log_level" in top.data else top.str("log_level", default="info"),
+        help_desk=_help_desk(top.table("help_desk")),
     )
 
 
@@ -355,6 +373,25 @@ def _staff(section: _Section) -> StaffSettings:
         password_lock_minutes=section.int("password_lock_minutes", minimum=1),
         unlock_approval=section.bool("unlock_approval", default=False),
     )
+
+
+def _help_desk(section: _Section) -> HelpDeskSettings:
+    """Keys missing from an older configuration file keep their defaults (the manual's hours)."""
+    defaults = HelpDeskSettings()
+    opens, closes = (section.str(key, default=getattr(defaults, key)) for key in ("opens", "closes"))
+    dates = section.list_of("closed_dates", str) if "closed_dates" in section.data else defaults.closed_dates
+    desk = HelpDeskSettings(opens, closes, dates)
+    try:
+        hours = desk.hours
+        for month, day in hours.closed_dates:
+            date(2000, month, day)  # a leap year: 02-29 is a date
+    except ValueError:
+        section.fail("opens", "HH:MM, with closes HH:MM and closed_dates as MM-DD")
+        return defaults
+    if hours.opens >= hours.closes:
+        section.fail("closes", "later than opens")
+        return defaults
+    return desk
 
 
 def _retention(section: _Section) -> RetentionSettings:

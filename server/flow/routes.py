@@ -6,9 +6,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server.flow import account, call, consent, customer, phone, pin
+from server.flow.leave import leave
 from server.flow.visit import screen_endpoint
 from server.oauth.authorize import authorize
 from server.settings import PROJECT_ROOT
+from server.web.paths import LEAVE_PATH
 
 STATIC_DIR = PROJECT_ROOT / "server" / "static"
 
@@ -22,5 +24,6 @@ routes = [
     Route("/flow/phone/simulate", screen_endpoint("call", submit=call.simulate), methods=["POST"]),
     Route("/flow/pin", screen_endpoint("pin", show=pin.show, submit=pin.submit), methods=["GET", "POST"]),
     Route("/flow/consent", screen_endpoint("consent", show=consent.show, submit=consent.submit), methods=["GET", "POST"]),
+    Route(LEAVE_PATH, leave, methods=["POST"]),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
 ]

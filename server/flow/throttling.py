@@ -85,8 +85,7 @@ async def busy(visit: Visit, rule: Rule, key: str) -> Response:
     log.warning("throttle.refused", scope=rule.scope.value, limit=rule.limit, window_seconds=rule.window_seconds,
                 failures=verdict.counted, retry_after=retry_after, stage=visit.stage.name)
     await visit.log("failure", reason=Reason.S02, detail={"throttle": rule.scope.value})
-    response = visit.render("reason.html", status=Reason.S02.status, reason=Reason.S02,
-                            next_url=None, reopens_at=None, request_id=None)
+    response = visit.reason_page(Reason.S02)
     response.headers["Retry-After"] = str(retry_after)
     return response
 

@@ -31,7 +31,8 @@ from server.web.csrf import csrf_token, csrf_token_valid
 from server.web.database import connection
 from server.web.forms import read_form
 from server.web.i18n import chosen_language
-from server.web.pages import Notice, notice_page
+from server.web.pages import Notice, notice_page, what_to_do
+from server.web.security import form_action_source
 from server.web.templates import gettext_for, render
 
 log = get_logger("renkei.flow")
@@ -124,7 +125,13 @@ class Visit:
         entry = self.entry("failure", reason=reason, **line)
         await flows.end_flow(self.conn, self.flow["id"], "failed", now=self.now, log=entry, log_if_already_ended=True)
         self.counted(entry)
-        return self.render("reason.html", status=reason.status, reason=reason, next_url=None, reopens_at=None, request_id=None)
+        return self.reason_page(reason)
+
+    def reason_page(self, reason: Reason) -> HTMLResponse:
+        """A lock or limit page (B83, B84, B88, S02) whose アプリに戻る goes straight back to the app."""
+        source = form_action_source(self.flow["redirect_uri"])
+        return self.render("reason.html", status=reason.status, reason=reason, next_url=None, reopens_at=None, request_id=None,
+                           form_action=[source] if source else [], leave="redirect", **what_to_do(self.settings, reason, self.now))
 
 
 Handler = Callable[..., Awaitable[Response]]
@@ -164,6 +171,9 @@ async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connectio
     structlog.contextvars.bind_contextvars(flow_id=str(flow["id"]))
     lang = asked_lang or flow["lang"]
     if flow["finished_at"] is not None:
+        if flow["outcome"] == "failed" and flow["account_locked"]:
+            # The lock page again (in the other language, say), its アプリに戻る still working.
+            return Visit(request, runtime, conn, flow, stage, lang, now).reason_page(Reason.B84)
         notice = Notice.FLOW_EXPIRED if flow["outcome"] == "expired" else Notice.FLOW_FINISHED
         return notice_page(request, notice, status=410, lang=lang)
     visit = Visit(request, runtime, conn, flow, stage, lang, now)

@@ -60,12 +60,17 @@ class AuthorizationRequest:
     dpop_jkt: str | None
 
 
-def client_redirect(redirect_uri: str, params: Mapping[str, str], *, state: str | None, issuer: str, status: int) -> RedirectResponse:
-    """The browser back to the app, with ``params``, ``state`` (if the app sent one) and ``iss``."""
+def redirect_url(redirect_uri: str, params: Mapping[str, str], *, state: str | None, issuer: str) -> str:
+    """The app's redirect URI with ``params``, ``state`` (if the app sent one) and ``iss``."""
     answer = dict(params) | ({"state": state} if state is not None else {}) | {"iss": issuer}
     parts = urlsplit(redirect_uri)
     query = "&".join(part for part in (parts.query, urlencode(answer)) if part)
-    return RedirectResponse(urlunsplit(parts._replace(query=query)), status_code=status)
+    return urlunsplit(parts._replace(query=query))
+
+
+def client_redirect(redirect_uri: str, params: Mapping[str, str], *, state: str | None, issuer: str, status: int) -> RedirectResponse:
+    """The browser back to the app, with ``params``, ``state`` (if the app sent one) and ``iss``."""
+    return RedirectResponse(redirect_url(redirect_uri, params, state=state, issuer=issuer), status_code=status)
 
 
 async def authorize(request: Request) -> Response:
@@ -77,7 +82,7 @@ async def authorize(request: Request) -> Response:
             client, params = await _trusted_parameters(conn, request, now, browser_digest)
         except UntrustedRequest as error:
             log.info("authorize.refused", problem=str(error))
-            return notice_page(request, Notice.BAD_AUTHORIZATION, status=400, detail=str(error))
+            return notice_page(request, Notice.BAD_AUTHORIZATION, status=400)
         status = 303 if client["profile"] == "fapi2" else 302
         try:
             checked = check_request(client, params)

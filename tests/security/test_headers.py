@@ -82,6 +82,7 @@ async def _customer_screens(tour: Tour, customer: Customer, taro) -> None:  # ty
     await tour.see("/flow/pin", SCREEN, lambda: customer.post("/flow/pin", {"pin": taro.pin}), 303)
     await tour.see("/flow/consent", SCREEN, lambda: customer.post("/flow/consent", {"decision": "approve"}), 303)
     await tour.see("/flow/consent", SCREEN, lambda: http.get("/flow/consent"), 410)
+    await tour.see("/flow/leave", SCREEN, lambda: http.post("/flow/leave", data={"then": "redirect"}, headers={"Origin": customer.settings.public_url}), 410)  # approved: nothing to tell
     await tour.see("/flow/{unknown}", SCREEN, lambda: http.get("/flow/no-such-screen"), 404)
     await tour.see("/static", PUBLIC, lambda: http.get("/static/renkei.css"), 200)
 
