@@ -47,3 +47,16 @@ async def record_final_status(conn: Conn, call_sid: str, status: str, at: dateti
         call_sid, status, at,
     )
     return bool(updated)
+
+
+async def call_report(conn: Conn, call_sid: str) -> asyncpg.Record | None:
+    """A call's outcome, and whether any screen ④ showed its auth number when it rang (``number_shown``):
+    what ``renkei simulate-call`` needs to say why a call did not match."""
+    return await conn.fetchrow(
+        """SELECT c.outcome, EXISTS (
+                      SELECT 1 FROM phone_check p
+                       WHERE p.auth_number = c.auth_number AND p.state <> 'void'
+                         AND p.shown_at <= c.received_at AND p.expires_at > c.received_at) AS number_shown
+             FROM ivr_call c WHERE c.call_sid = $1""",
+        call_sid,
+    )
