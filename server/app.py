@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 import ivr.routes
 import server.flow.routes
+import server.front_page
 import server.mail.routes
 import server.maintenance
 import server.metrics
@@ -32,7 +33,7 @@ log = get_logger(__name__)
 # Each area of the server: its routes, and optionally `async def startup(runtime)`
 # for background work (listeners, senders) that lives as long as the process.
 AREAS = (server.maintenance, server.oauth.routes, server.flow.routes, ivr.routes, server.staff.routes, server.mail.routes,
-         server.metrics, server.openapi)
+         server.metrics, server.openapi, server.front_page)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_workers: int | None = None) -> Starlette:

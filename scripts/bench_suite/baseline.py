@@ -71,7 +71,7 @@ async def introspect(request: Request) -> Response:
     async with _pool(request).acquire() as conn:
         row = (await _run(conn, INTROSPECT))[0]
     return JSONResponse({"active": True, "token_type": "Bearer", "scope": "accounts:read transactions:read",
-                         "client_id": "demo-fintech", "sub": row["body"], "aud": "http://127.0.0.1/api",
+                         "client_id": "demo-sandbox", "sub": row["body"], "aud": "http://127.0.0.1/api",
                          "iss": "http://127.0.0.1", "exp": 1, "iat": 0, "jti": row["body"], "account": "001-1-***4567"})
 
 

@@ -22,7 +22,8 @@ from bench_suite import seed
 from bench_suite.wrk import Load
 from ivr.simulate import call_form, new_call_sid
 from server.clock import Clock
-from server.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, DEMO_SCOPES, DEMO_STAFF_PASSWORD
+from server.demo import DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, DEMO_SCOPES, DEMO_STAFF_PASSWORD
+from server.demo import DEMO_SANDBOX_CLIENT_ID as DEMO_CLIENT_ID  # the demo app with a secret
 from server.settings import Settings
 
 REFRESHING_APPS = 32  # wrk threads = connections: each holds one app's rotating refresh token

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from bench_suite.paths import ROOT, VENV_BIN
-from server.demo import DEMO_CLIENT_ID, DEMO_REDIRECT_URI, DEMO_SCOPES
+from server.demo import DEMO_REDIRECT_URI, DEMO_SCOPES
+from server.demo import DEMO_SANDBOX_CLIENT_ID as DEMO_CLIENT_ID  # the demo app with a secret
 from server.hashing import new_token, token_digest
 
 BIRTH_DATE = "1980-04-01"

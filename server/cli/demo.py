@@ -14,7 +14,9 @@ from server.runtime import argon2_params
 
 
 @click.command(name="seed-demo")
-def seed_demo() -> None:
+@click.option("--demo-app-url", default=demo.DEMO_APP_URL, show_default=True,
+              help="Where the demo app runs (scripts/serve --demo-port): its redirect URI and jwks_uri.")
+def seed_demo(demo_app_url: str) -> None:
     """Load the demo customers, app and staff (published secrets: development only).
 
     Running it again changes nothing; what is there already is left as it is.
@@ -30,11 +32,11 @@ def seed_demo() -> None:
     async def work(pool: asyncpg.Pool) -> list[str]:
         summary = await import_customers(pool, settings, parsed.customers, now)
         async with pool.acquire() as conn, conn.transaction():
-            client = await demo.seed_client(conn, now)
+            added = await demo.seed_clients(conn, now, demo_app_url.rstrip("/"))
             staff = await demo.seed_staff(conn, argon2_params(settings), now)
         return [
             f"demo customers: {summary}",
-            f"demo app {demo.DEMO_CLIENT_ID}: {'added' if client else 'already there'}",
+            f"demo clients: {', '.join(added) + ' added' if added else 'already there'}",
             f"demo staff: {', '.join(staff) + ' added' if staff else 'already there'}",
         ]
 

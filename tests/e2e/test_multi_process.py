@@ -36,7 +36,7 @@ from tests.flow.walk import auth_number_of, csrf_of, pkce_pair, redirect_query
 
 pytestmark = pytest.mark.slow
 
-DEMO_APP = "demo-fintech"
+DEMO_APP = "demo-sandbox"  # the demo app with a secret (demo-fintech signs with its own key)
 DEMO_REDIRECT = "http://127.0.0.1:8080/callback"
 TARO = {"branch_code": "001", "account_type": "1", "account_number": "1234567"}
 TARO_PHONE, TARO_BIRTH, TARO_PIN = "+819012345678", "1980-04-01", "1234"

@@ -58,7 +58,7 @@ async def shot(page: Page, name: str) -> None:
 
 
 async def customer_enters_account(page: Page, base_url: str) -> None:
-    await page.goto(f"{base_url}/authorize?{urlencode(authorize_params(client_id='demo-fintech'))}")
+    await page.goto(f"{base_url}/authorize?{urlencode(authorize_params(client_id='demo-sandbox'))}")
     branch, kind, number = TARO["key"].split("-")
     await page.fill("#branch_code", branch)
     await page.check(f"input[name=account_type][value='{kind}']")
@@ -130,7 +130,7 @@ async def test_a_clerk_sees_why_taro_is_locked_lifts_it_and_taro_links_his_app(b
     await customer.fill("#pin", TARO["pin"])
     await customer.click("form[action='/flow/pin'] button[type=submit]")
     await expect(customer).to_have_url(f"{demo.url}/flow/consent")
-    await expect(customer.locator("body")).to_contain_text("デモ家計簿アプリ")
+    await expect(customer.locator("body")).to_contain_text("テスト家計簿アプリ")
     await customer_context.close()
     await clerk_context.close()
 

@@ -85,6 +85,7 @@ async def _customer_screens(tour: Tour, customer: Customer, taro) -> None:  # ty
     await tour.see("/flow/leave", SCREEN, lambda: http.post("/flow/leave", data={"then": "redirect"}, headers={"Origin": customer.settings.public_url}), 410)  # approved: nothing to tell
     await tour.see("/flow/{unknown}", SCREEN, lambda: http.get("/flow/no-such-screen"), 404)
     await tour.see("/static", PUBLIC, lambda: http.get("/static/renkei.css"), 200)
+    await tour.see("/", SCREEN, lambda: http.get("/"), 200)  # the development front page
 
 
 async def _busy_and_closed(tour: Tour, busy_server, clock, account) -> None:  # type: ignore[no-untyped-def]
