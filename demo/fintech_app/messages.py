@@ -1,8 +1,9 @@
 """What the app tells the customer when linking did not work: in plain Japanese, with what to do next.
 
 Keys are the OAuth error codes Renkei sends back (RFC 6749 §4.1.2.1, §5.2), the bank's reason
-codes (they arrive in ``error_description`` when a flow ended on the bank's screens), and the
-app's own situations.
+codes (should one arrive in ``error_description``), and the app's own situations. A customer
+who presses アプリに戻る on a lock page comes back with ``access_denied`` and a description
+that names the lock: not a cancellation, so the app says so.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ PROBLEMS = {
     "access_denied": Problem("連携がキャンセルされました", "口座の連携は行われていません。" + AGAIN),
     "temporarily_unavailable": Problem("ただ今、金融機関の連携サービスはお休みしています",
                                        "メンテナンスまたは混雑のため、ただ今ご利用いただけません。しばらく時間をおいてから、もう一度お試しください。"),
+    "locked": Problem("本日はこの口座を連携できません",
+                      "本人確認の誤りが規定回数に達したなどの理由で、金融機関が本日の連携を止めています。"
+                      "翌日以降にもう一度お試しいただくか、" + CALL_BANK),
     "expired": Problem("連携の手続きの有効期限が切れました", "時間が経ったため、手続きを最初からやり直す必要があります。" + AGAIN),
     "link_ended": Problem("口座の連携が終了しています",
                           "連携の解除、有効期限(最長90日)、または口座の変更により、連携が終了しました。" + AGAIN),
@@ -53,6 +57,8 @@ def problem_for(error: str, description: str = "") -> tuple[Problem, str]:
     reason = _REASON_CODE.search(description or "")
     if reason and reason.group(1) in PROBLEMS:
         return PROBLEMS[reason.group(1)], reason.group(1)
+    if error == "access_denied" and "lock" in (description or ""):  # アプリに戻る from a lock page (B83, B84, B88)
+        return PROBLEMS["locked"], "locked"
     if error in ("invalid_grant", "expired"):
         return PROBLEMS["expired"], error
     return PROBLEMS.get(error, OTHER), error

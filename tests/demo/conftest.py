@@ -29,6 +29,7 @@ class DemoWorld:
     app: RunningServer  # テスト家計簿アプリ
     bank_api: RunningServer
     taro: Account
+    database_url: str
 
     @property
     def demo_app(self):  # type: ignore[no-untyped-def]
@@ -42,7 +43,7 @@ async def running(app: Starlette, port: int) -> RunningServer:
 
 
 @pytest.fixture
-async def demo_world(server, db, settings, clock) -> AsyncIterator[DemoWorld]:  # type: ignore[no-untyped-def]
+async def demo_world(server, db, settings, clock, database_url) -> AsyncIterator[DemoWorld]:  # type: ignore[no-untyped-def]
     app_port, bank_port = free_port(), free_port()
     app_url, bank_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bank_port}"
     async with db.acquire() as conn:
@@ -55,6 +56,6 @@ async def demo_world(server, db, settings, clock) -> AsyncIterator[DemoWorld]:  
         app = await running(create_demo_app(client, issuer=server.url, bank_api_url=bank_url), app_port)
         bank_api = await running(create_bank_api(issuer=server.url, public_url=bank_url, clock=now, http=http,
                                                  credentials=(seed.DEMO_BANK_API_ID, seed.DEMO_BANK_API_SECRET)), bank_port)
-        yield DemoWorld(server, app, bank_api, taro)
+        yield DemoWorld(server, app, bank_api, taro, database_url)
         await app.stop()
         await bank_api.stop()

@@ -28,7 +28,8 @@ async def through_the_banks_screens(page: Page, world, decision: str) -> None:  
     await _details(page, taro.birth_date, JA)
     await page.get_by_role("button", name=JA["show"]).click()
     auth_number = await page.locator("[data-auth-number]").get_attribute("data-auth-number")
-    await run_renkei("simulate-call", "--from", taro.phones[0], "--to", auth_number, env={"RENKEI_PUBLIC_URL": renkei})
+    await run_renkei("simulate-call", "--from", taro.phones[0], "--to", auth_number,
+                     env={"RENKEI_PUBLIC_URL": renkei, "DATABASE_URL": world.database_url})
     await expect(page).to_have_url(f"{renkei}/flow/pin", timeout=10_000)
     await page.get_by_label(JA["pin"]).fill(taro.pin)
     await page.get_by_label(JA["pin"]).press("Enter")
