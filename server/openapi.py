@@ -144,7 +144,10 @@ PATHS: dict[str, Any] = {
     "/staff/api/session": _staff("get", "who is signed in, and the CSRF token", {"200": _answer("session", _ref("StaffSession"))},
                                  extra=()),
     "/staff/api/accounts/{key}/lock": _account(_staff("get", "lock state (contract §8)", {"200": _answer("locks", _ref("LockState"))})),
-    "/staff/api/accounts/{key}/log": _account(_staff("get", "operation log", {"200": _answer("log", _ref("AccountLog"))})),
+    "/staff/api/accounts/{key}/log": _account(_staff("get", "operation log, newest first, 30 lines a page", {
+        "200": _answer("log", _ref("AccountLog")), "400": _answer("a query that is not text (NUL)", STAFF_ERROR)}),
+                                              {"name": "page", "in": "query", "required": False, "schema": STRING,
+                                               "description": "1 (the newest) by default"}),
     "/staff/api/accounts/{key}/grants": _account(_staff("get", "linked apps", {"200": _answer("grants", _ref("AccountGrants"))})),
     "/staff/api/accounts/{key}/lock/clear": _account(_staff(
         "post", "lift a lock", {"200": _answer("lifted", _ref("LockLifted"))},

@@ -47,3 +47,13 @@ async def locks_in_force(conn: Conn, branch_code: str | None, now: datetime, lim
              ORDER BY until, a.branch_code, a.account_type, a.account_number, f.kind LIMIT $3""",
         branch_code, now, limit,
     )
+
+
+async def account_history(conn: Conn, account_id: int, limit: int, offset: int) -> list[asyncpg.Record]:
+    """One page of the account's operation log, newest first, with each line's app by name and operator."""
+    return await conn.fetch(
+        """SELECT l.*, c.name AS client_name, c.operator AS client_operator
+             FROM operation_log l LEFT JOIN oauth_client c ON c.client_id = l.client_id
+            WHERE l.account_id = $1 ORDER BY l.at DESC, l.id DESC LIMIT $2 OFFSET $3""",
+        account_id, limit, offset,
+    )

@@ -16,19 +16,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.db import locks, oplog, staff_console, unlock_requests
+from server.db import locks, staff_console, unlock_requests
 from server.oauth.scopes import describe as describe_scope
 from server.runtime import Runtime
-from server.staff import lock_requests, render, sessions
+from server.staff import history, lock_requests, render, sessions
 from server.staff.account_types import account_type_name
-from server.staff.events import log_line
 from server.staff.guard import page
 from server.staff.permissions import Permission, StaffMember
 from server.staff.scope import AccountKey, parse_account_key, visible_account
 from server.web.database import connection
 from server.web.i18n import N_
 
-LOG_LINES = 30
 # What the screen says after an action redirected back to it (?done=...).
 DONE_MESSAGES = {
     "identity": N_("The identity lock was lifted. The customer can try again now."),
@@ -88,10 +86,14 @@ def _app(row: asyncpg.Record, idle: timedelta) -> dict[str, Any]:
     }
 
 
+async def history_report(conn: asyncpg.Connection, request: Request, account_id: int) -> dict[str, Any]:
+    """The page of the account's history that ``?page=`` names (the newest by default)."""
+    page = history.read_page(request.query_params.get("page"))
+    return await history.history_page(conn, account_id, page, render.lang_of(request), render.gettext_of(request))
+
+
 async def log_report(conn: asyncpg.Connection, request: Request, account_id: int) -> list[dict[str, Any]]:
-    rows = await oplog.recent_for_account(conn, account_id, LOG_LINES)
-    lang, _ = render.lang_of(request), render.gettext_of(request)
-    return [log_line(row, lang, _) for row in rows]
+    return (await history_report(conn, request, account_id))["lines"]
 
 
 async def account_page(
@@ -112,7 +114,7 @@ async def account_page(
         limits={"identity": runtime.settings.policy.identity_failures_before_lock,
                 "pin": runtime.settings.policy.pin_failures_before_lock},
         apps=await apps_report(conn, runtime, account["id"]) if staff.can(Permission.GRANT_READ) else None,
-        log=await log_report(conn, request, account["id"]),
+        history=await history_report(conn, request, account["id"]),
         scope_text=lambda scope: describe_scope(scope, _),
         **context,
     )
