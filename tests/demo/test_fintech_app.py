@@ -12,6 +12,7 @@ from demo.bank_api.ledger import seeded_account
 from demo.fintech_app import fapi2_client
 from tests.e2e.conftest import run_renkei, screenshot
 from tests.e2e.test_customer_flow import JA, _account, _details
+from tests.web.test_maintenance import INSIDE_DAILY_WINDOW
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +71,30 @@ async def test_declining_at_the_consent_screen_shows_that_linking_was_cancelled(
     await expect(page).to_have_url(re.compile(re.escape(demo_world.app.url + "/callback?") + ".*error=access_denied"))
     await expect(page.get_by_role("heading", name="連携がキャンセルされました")).to_be_visible()
     await expect(page.locator("[data-problem]")).to_have_attribute("data-problem", "access_denied")
+
+
+async def test_a_flow_ended_by_a_lock_comes_back_to_the_app_explained_in_plain_japanese(new_context, demo_world):
+    """B83 on the bank's screens, then アプリに戻る: the app says why and what to do, not 'cancelled'."""
+    page = await (await new_context()).new_page()
+    await page.goto(demo_world.app.url + "/")
+    await page.get_by_role("button", name="口座を連携する").click()
+    await _account(page, demo_world.taro, JA)
+    for _ in range(3):
+        await _details(page, "1999-09-09", JA)
+    await expect(page.locator("[data-reason-code]")).to_have_attribute("data-reason-code", "B83")
+    await page.get_by_role("button", name="アプリに戻る").click()
+    await expect(page.get_by_role("heading", name="本日はこの口座を連携できません")).to_be_visible()
+    await expect(page.get_by_text("翌日以降にもう一度お試しいただくか")).to_be_visible()
+
+
+async def test_linking_during_a_maintenance_window_says_the_service_is_closed_and_to_try_later(new_context, demo_world, clock):
+    page = await (await new_context()).new_page()
+    await page.goto(demo_world.app.url + "/")
+    clock.set(INSIDE_DAILY_WINDOW)  # 04:02, the daily closure: /par answers temporarily_unavailable
+    await page.get_by_role("button", name="口座を連携する").click()
+    await expect(page.get_by_role("heading", name="ただ今、金融機関の連携サービスはお休みしています")).to_be_visible()
+    await expect(page.locator("[data-problem]")).to_have_attribute("data-problem", "temporarily_unavailable")
+    await expect(page.get_by_text("しばらく時間をおいてから")).to_be_visible()
 
 
 async def test_a_callback_without_a_pending_link_or_with_a_foreign_issuer_is_not_accepted(new_context, demo_world):
