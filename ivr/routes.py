@@ -18,4 +18,5 @@ async def startup(runtime: Runtime) -> None:
     hub = WakeupHub(runtime.listener, runtime.pool)
     await hub.start()
     runtime.exit_stack.push_async_callback(hub.close)
+    runtime.lifecycle.on_drain(hub.release_all)  # open event streams stop waiting and tell their page to reconnect
     runtime.extras["wakeup"] = hub

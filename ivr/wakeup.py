@@ -22,7 +22,7 @@ from server.db.listener import Listener, Subscription
 
 
 class Waiter:
-    """One subscriber's view: ``await wait(timeout)`` → True once its flow has matched."""
+    """One subscriber's view: ``await wait(timeout)`` → True once its flow has matched (or the process drains)."""
 
     def __init__(self, flow_id: str) -> None:
         self.flow_id = flow_id
@@ -32,7 +32,7 @@ class Waiter:
         self._matched.set()
 
     async def wait(self, timeout_seconds: float) -> bool:
-        """True when the flow's call matched; False when ``timeout_seconds`` passed first."""
+        """True when woken (the flow's call matched, or the process drains); False when ``timeout_seconds`` passed first."""
         try:
             async with asyncio.timeout(max(timeout_seconds, 0)):
                 await self._matched.wait()
@@ -48,6 +48,7 @@ class WakeupHub:
         self._hub, self._pool = hub, pool
         self._waiters: dict[str, set[Waiter]] = {}
         self.listener: Subscription | None = None
+        self._released = False
 
     async def start(self) -> None:
         self.listener = await self._hub.subscribe(phone_checks.CHANNEL, on_notify=self._wake, on_connect=self._catch_up)
@@ -61,6 +62,8 @@ class WakeupHub:
         """Wait for ``flow_id``'s match. Read the status inside the block, before waiting,
         so that a match landing between the read and the wait still wakes you."""
         waiter = Waiter(str(UUID(str(flow_id))))
+        if self._released:
+            waiter.matched()
         self._waiters.setdefault(waiter.flow_id, set()).add(waiter)
         try:
             yield waiter
@@ -69,6 +72,13 @@ class WakeupHub:
             subscribers.discard(waiter)
             if not subscribers:
                 self._waiters.pop(waiter.flow_id, None)
+
+    def release_all(self) -> None:
+        """The process drains: every waiter, now and later, returns at once (its stream re-reads and says reconnect)."""
+        self._released = True
+        for subscribers in self._waiters.values():
+            for waiter in subscribers:
+                waiter.matched()
 
     def _wake(self, flow_id: str) -> None:
         for waiter in self._waiters.get(flow_id, ()):

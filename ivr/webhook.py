@@ -24,7 +24,7 @@ from server.metrics import IVR_CALLS
 from server.policy.phone_numbers import mask, parse_caller
 from server.reasons import Reason
 from server.runtime import Runtime
-from server.web.database import is_unreachable
+from server.web.database import Busy, connection, is_unreachable
 from server.web.errors import log_outage
 
 log = get_logger(__name__)
@@ -68,7 +68,7 @@ async def voice(request: Request) -> Response:
     try:
         outcome = await settle(runtime, call)
     except Exception as exc:
-        if not is_unreachable(exc):
+        if not (is_unreachable(exc) or isinstance(exc, Busy)):
             raise
         # An error status would make Twilio play its own English message: tell the caller in Japanese instead.
         log_outage(VOICE_PATH, exc)
@@ -82,7 +82,7 @@ async def voice(request: Request) -> Response:
 async def settle(runtime: Runtime, call: Call) -> str:
     """The call's outcome, decided once per CallSid and recorded with it."""
     now = runtime.clock.now()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    async with connection(runtime) as conn, conn.transaction():
         claimed = await ivr_calls.claim_call(
             conn, call_sid=call.call_sid, auth_number=call.auth_number, caller_masked=call.caller_masked, received_at=now
         )

@@ -17,9 +17,9 @@ import server.metrics
 import server.oauth.routes
 import server.openapi
 import server.staff.routes
-from server import health
+from server import health, lifecycle
 from server.clock import Clock, clock_for
-from server.db.pool import create_pool, database_url
+from server.db.pool import database_url, pool_for
 from server.hashing import SlowHashPool
 from server.logs import get_logger
 from server.oauth.introspection_shortcut import IntrospectionShortcut
@@ -36,14 +36,16 @@ AREAS = (server.maintenance, server.oauth.routes, server.flow.routes, ivr.routes
          server.metrics, server.openapi, server.front_page)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_workers: int | None = None) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_workers: int | None = None,
+               drain_on_signals: bool = False) -> Starlette:
+    """``drain_on_signals``: SIGTERM drains first (server.lifecycle); for the process that runs the server."""
     clock = clock or clock_for(settings.clock_file)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with database_url(settings) as url:
-            pool = await create_pool(url, min_size=settings.database.pool_min, max_size=settings.database.pool_max,
-                                     statement_cache_size=settings.database.statement_cache_size)
+            pool = await pool_for(settings.database, url, min_size=settings.database.pool_min, max_size=settings.database.pool_max,
+                                  statement_cache_size=settings.database.statement_cache_size)
             slow_hash = SlowHashPool(settings.secrets.pin_pepper, argon2_params(settings), slow_hash_workers)
             # The listener holds a session (LISTEN): straight to PostgreSQL when a pooler stands between.
             runtime = Runtime(settings=settings, clock=clock, pool=pool, slow_hash=slow_hash,
@@ -56,6 +58,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_work
                     for area in AREAS:
                         if hasattr(area, "startup"):
                             await area.startup(runtime)
+                    if drain_on_signals:
+                        runtime.exit_stack.callback(lifecycle.drain_on_signals(runtime.lifecycle, settings.server))
                     log.info("server.ready", env=settings.env, public_url=settings.public_url)
                     yield
             finally:

@@ -8,4 +8,4 @@ from server.settings import load_settings
 
 settings = load_settings()
 configure_logging(json_lines=settings.production, level=level_number(settings.log_level))
-app = create_app(settings)
+app = create_app(settings, drain_on_signals=True)

@@ -198,6 +198,13 @@ class Section:
             return self._fail(key, f"a number > {minimum}", minimum + 1.0)
         return float(value)
 
+    def number(self, key: str, *, default: float) -> float:
+        """A number >= 0, whole or not; ``default`` when the key is absent."""
+        value = self._get(key, default)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            return self._fail(key, "a number >= 0", default)
+        return float(value)
+
     def bool(self, key: str, *, default: bool) -> bool:
         value = self._get(key, default)
         return value if isinstance(value, bool) else self._fail(key, "true or false", default)

@@ -1,4 +1,4 @@
-"""/healthz (the process answers) and /readyz (the database answers too)."""
+"""/healthz (the process answers) and /readyz (the database answers too, and the process is not draining)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     runtime = request.app.state.runtime
+    if runtime.lifecycle.draining:  # stopping: the balancer sends nothing new here
+        return JSONResponse({"status": "draining"}, status_code=503, headers={"Cache-Control": "no-store"})
     try:
         async with asyncio.timeout(2):
             async with runtime.pool.acquire() as conn:

@@ -15,6 +15,7 @@ import asyncpg
 from server.clock import Clock
 from server.db.listener import Listener
 from server.hashing import Argon2Params, SlowHashPool
+from server.lifecycle import Lifecycle
 from server.settings import Settings
 
 
@@ -29,6 +30,8 @@ class Runtime:
     exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     # For the dedicated LISTEN connection, which must not hold one of the pool's.
     database_url: str = ""
+    # Draining after SIGTERM (server.lifecycle): /readyz, admission control and the event streams read it.
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
     # The process's one LISTEN connection; every area subscribes its channel. Started in the app's lifespan.
     listener: Listener = field(init=False)
 

@@ -35,6 +35,21 @@ class DatabaseSettings:
     direct_url: str | None = None
     # asyncpg's prepared statements per connection; 0 behind PgBouncer older than 1.21.
     statement_cache_size: int = 100
+    # Longest a statement may run on a pooled connection (PostgreSQL's statement_timeout); 0: not sent.
+    statement_timeout_seconds: float = 30.0
+    # How long a start keeps trying an unreachable PostgreSQL (with backoff) before it gives up in one line.
+    connect_retry_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How a server process stops ([server])."""
+
+    # After SIGTERM, requests in flight have this long in all to finish; then the process exits.
+    shutdown_grace_seconds: float = 10.0
+    # Part of the grace: how long a draining process still listens (answering /readyz with 503)
+    # so that a load balancer checking /readyz sees it leave before its port closes.
+    drain_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -198,6 +213,7 @@ class Settings:
     def sandbox_apps_allowed(self) -> bool:
         return not self.production or self.clients.sandbox_in_production
     help_desk: HelpDeskSettings = field(default_factory=HelpDeskSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
     @property
     def production(self) -> bool:
@@ -280,6 +296,7 @@ def _build(top: _Section, environ: Mapping[str, str]) -> Settings:
         override_files=top.sources.files[1:],
         log_level=top.choice("log_level", LOG_LEVELS) if "log_level" in top.data else top.str("log_level", default="info"),
         help_desk=_help_desk(top.table("help_desk")),
+        server=_server(top.table("server")),
     )
 
 
@@ -301,7 +318,18 @@ def _database(section: _Section) -> DatabaseSettings:
         acquire_timeout_seconds=section.float("acquire_timeout_seconds"),
         direct_url=section.str("direct_url", allow_empty=True, default=None) or None,
         statement_cache_size=section.int("statement_cache_size", default=100),
+        statement_timeout_seconds=section.number("statement_timeout_seconds", default=30.0),
+        connect_retry_seconds=section.number("connect_retry_seconds", default=30.0),
     )
+
+
+def _server(section: _Section) -> ServerSettings:
+    """Keys missing from an older configuration file keep their defaults."""
+    defaults = ServerSettings()
+    server = ServerSettings(**{key: section.number(key, default=getattr(defaults, key)) for key in ServerSettings.__dataclass_fields__})
+    if server.drain_seconds >= server.shutdown_grace_seconds:
+        section.fail("drain_seconds", f"less than shutdown_grace_seconds ({server.shutdown_grace_seconds:g})")
+    return server
 
 
 def _policy(section: _Section) -> PolicySettings:

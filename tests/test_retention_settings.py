@@ -8,13 +8,11 @@ from pathlib import Path
 import pytest
 
 from server.settings import DEFAULT_CONFIG, ConfigError, RetentionSettings, load_settings
+from tests.config_files import config_with_section
 
 
 def config_with(tmp_path: Path, retention: str | None) -> Path:
-    text = re.sub(r"(?ms)^\[retention\]\n.*?\n\n", "", DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    path = tmp_path / "renkei.toml"
-    path.write_text(text + (f"\n[retention]\n{retention}\n" if retention is not None else ""), encoding="utf-8")
-    return path
+    return config_with_section(tmp_path, "retention", retention)
 
 
 def test_the_shipped_file_holds_every_retention_key_at_its_default() -> None:

@@ -76,14 +76,14 @@ class _ClientStream:
 class WireCounter:
     """Listens on 127.0.0.1; ``url_for(database_url)`` is the URL that goes through it."""
 
-    def __init__(self, upstream_url: str) -> None:
+    def __init__(self, upstream_url: str, *, port: int = 0) -> None:
         self.upstream_url = upstream_url
         self.counts = Counts()
         self._server: asyncio.Server | None = None
-        self.port = 0
+        self.port = port  # 0: any free one, known after start()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:

@@ -6,9 +6,20 @@ import click
 
 from server.cli import accounts, clients, customers, demo, keys, locks, retention, serve, staff
 from server.cli import simulate as simulate_cli
+from server.db.reach import DatabaseUnreachable
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Renkei(click.Group):
+    """Every command: PostgreSQL out of reach is one line and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except DatabaseUnreachable as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Renkei, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Renkei, the bank's API連携認証 server.
 

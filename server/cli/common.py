@@ -11,7 +11,7 @@ import asyncpg
 import click
 
 from server.db.migrate import migrate
-from server.db.pool import create_pool, database_url
+from server.db.pool import database_url, pool_for
 from server.logs import configure_logging
 from server.maintenance import calendar_rules_from_settings
 from server.settings import ConfigError, Settings, load_settings
@@ -35,7 +35,7 @@ def with_database(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T
     async def run() -> T:
         async with database_url(settings) as url:
             # Straight to PostgreSQL when a pooler stands between: migrations hold a session advisory lock.
-            pool = await create_pool(settings.database.direct_url or url, min_size=1, max_size=4)
+            pool = await pool_for(settings.database, settings.database.direct_url or url, min_size=1, max_size=4)
             try:
                 if migrate_first:
                     async with pool.acquire() as conn:

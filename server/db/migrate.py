@@ -42,6 +42,8 @@ def pending_files(sql_dir: Path = SQL_DIR) -> list[Migration]:
 
 async def migrate(conn: asyncpg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Apply what is new; return the names applied by this call."""
+    # A migration may rewrite a big table: no statement_timeout until RESET gives back the pool's.
+    await conn.execute("SET statement_timeout = 0")
     # Lock first: two processes creating the bookkeeping table at once collide.
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
     try:
@@ -66,3 +68,4 @@ async def migrate(conn: asyncpg.Connection, sql_dir: Path = SQL_DIR) -> list[str
         return done
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
+        await conn.execute("RESET statement_timeout")

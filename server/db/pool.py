@@ -5,11 +5,27 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 import asyncpg
 
-from server.db.embedded import EmbeddedPostgres
-from server.settings import Settings
+from server.db.reach import with_retry
+from server.settings import DatabaseSettings, Settings
+
+
+class Pool(asyncpg.Pool):
+    """asyncpg's pool, where an acquire without a timeout of its own waits ``acquire_timeout`` at most.
+
+    Every ``pool.fetch...``/``pool.execute`` goes through ``acquire`` too, so no
+    request can wait for a connection without end while PostgreSQL is saturated.
+    """
+
+    def __init__(self, *args: Any, acquire_timeout: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._renkei_acquire_timeout = acquire_timeout
+
+    def acquire(self, *, timeout: float | None = None):  # type: ignore[no-untyped-def]
+        return super().acquire(timeout=self._renkei_acquire_timeout if timeout is None else timeout)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -28,18 +44,28 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10, statement_cache_size: int = 100) -> asyncpg.Pool:
-    return await asyncpg.create_pool(
-        url,
-        min_size=min_size,
-        max_size=max_size,
-        statement_cache_size=statement_cache_size,
-        init=_init_connection,
-        reset=_keep_session,
-        # Session time zone is irrelevant to policy (the app decides times) but
-        # keeps psql output readable for operators.
-        server_settings={"application_name": "renkei", "timezone": "Asia/Tokyo"},
-    )
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10, statement_cache_size: int = 100,
+                      acquire_timeout: float | None = None, statement_timeout: float = 0, retry_seconds: float = 0) -> Pool:
+    """A pool on ``url``; PostgreSQL unreachable is tried again for ``retry_seconds``, then DatabaseUnreachable."""
+    # Session time zone is irrelevant to policy (the app decides times) but keeps psql output readable for operators.
+    server_settings = {"application_name": "renkei", "timezone": "Asia/Tokyo"}
+    if statement_timeout:
+        server_settings["statement_timeout"] = str(int(statement_timeout * 1000))  # milliseconds
+
+    async def connect() -> Pool:
+        return await Pool(url, min_size=min_size, max_size=max_size, max_queries=50000, max_inactive_connection_lifetime=300.0,
+                          statement_cache_size=statement_cache_size, init=_init_connection, reset=_keep_session, loop=None,
+                          connection_class=asyncpg.Connection, record_class=asyncpg.Record,
+                          acquire_timeout=acquire_timeout, server_settings=server_settings)
+
+    return await with_retry(connect, url, retry_seconds)
+
+
+async def pool_for(database: DatabaseSettings, url: str, *, min_size: int, max_size: int, statement_cache_size: int = 100) -> Pool:
+    """A pool as [database] configures it: acquire timeout, statement timeout, retries at start."""
+    return await create_pool(url, min_size=min_size, max_size=max_size, statement_cache_size=statement_cache_size,
+                             acquire_timeout=database.acquire_timeout_seconds,
+                             statement_timeout=database.statement_timeout_seconds, retry_seconds=database.connect_retry_seconds)
 
 
 @contextmanager
@@ -48,6 +74,8 @@ def resolved_database_url(settings: Settings) -> Iterator[str]:
     if settings.database.url:
         yield settings.database.url
         return
+    from server.db.embedded import EmbeddedPostgres  # development only: production sets DATABASE_URL
+
     embedded = EmbeddedPostgres(settings.var_dir / "pgdata")
     url = embedded.start()
     try:

@@ -83,8 +83,9 @@ async def events(visit: Visit) -> Response:
 
 
 async def _event_stream(runtime: Runtime, flow_id) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    """Until the call matches or the check expires; a draining process tells the page to reconnect elsewhere."""
     yield "retry: 3000\n\n"
-    while True:
+    while not runtime.lifecycle.draining:
         status = await wait_for_phone_check(runtime, flow_id, WAIT_SLICE_SECONDS)
         if status == MATCHED:
             yield "event: matched\ndata: {}\n\n"
@@ -93,6 +94,7 @@ async def _event_stream(runtime: Runtime, flow_id) -> AsyncIterator[str]:  # typ
             yield "event: expired\ndata: {}\n\n"
             return
         yield ": waiting\n\n"
+    yield "event: reconnect\ndata: {}\n\n"
 
 
 async def simulate(visit: Visit, form: dict[str, str]) -> Response:

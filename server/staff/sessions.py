@@ -20,6 +20,7 @@ from server.db import staff_sessions
 from server.hashing import new_token, token_digest
 from server.runtime import Runtime
 from server.staff.permissions import Role, StaffMember
+from server.web.database import connection
 
 SESSION_COOKIE = "renkei_staff"
 PRE_SESSION_COOKIE = "renkei_staff_pre"
@@ -73,7 +74,7 @@ async def begin(request: Request, response: Response, staff_id: str) -> None:
     runtime = runtime_of(request)
     now = runtime.clock.now()
     value = new_token()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    async with connection(runtime) as conn, conn.transaction():
         if old := request.cookies.get(SESSION_COOKIE):
             await staff_sessions.end_session(conn, token_digest(old), now)
         await staff_sessions.start_session(conn, token_digest(value), staff_id, now)

@@ -26,14 +26,35 @@
 
   if (!window.EventSource) return;
   status.textContent = status.getAttribute("data-waiting");
-  var events = new EventSource("/flow/phone/events");
-  events.addEventListener("matched", function () {
-    events.close();
-    status.textContent = status.getAttribute("data-matched");
-    confirmNow();
-  });
-  events.addEventListener("expired", function () {
-    events.close();
-    confirmNow();
-  });
+  listen(0);
+
+  // The event stream says "matched" or "expired". A server that is stopping says "reconnect" and
+  // closes, or answers 503 to a new stream; the browser's own retry gives up after any error
+  // status, so the page opens a new stream itself (through the load balancer, to another
+  // process), waiting longer after each failure, until the deadline.
+  function listen(failures) {
+    if (finished) return;
+    var events = new EventSource("/flow/phone/events");
+    var opened = false;
+    events.onopen = function () { opened = true; };
+    events.addEventListener("matched", function () {
+      events.close();
+      status.textContent = status.getAttribute("data-matched");
+      confirmNow();
+    });
+    events.addEventListener("expired", function () {
+      events.close();
+      confirmNow();
+    });
+    events.addEventListener("reconnect", function () {
+      events.close();
+      window.setTimeout(function () { listen(0); }, 200 + Math.random() * 300);
+    });
+    events.onerror = function () {
+      if (events.readyState !== EventSource.CLOSED) return;  // the browser retries by itself
+      var next = opened ? 0 : failures + 1;
+      if (Date.now() >= deadline) { confirmNow(); return; }
+      window.setTimeout(function () { listen(next); }, Math.min(8000, 500 * Math.pow(2, next)) * (0.75 + Math.random() / 2));
+    };
+  }
 })();

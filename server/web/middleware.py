@@ -10,6 +10,7 @@ from datetime import datetime
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.logs import get_logger
@@ -71,7 +72,11 @@ class AdmissionControlMiddleware:
         if scope["type"] != "http" or always_open(scope["path"]):
             await self.app(scope, receive, send)
             return
-        settings = _runtime(scope).settings
+        runtime = _runtime(scope)
+        settings = runtime.settings
+        if runtime.lifecycle.draining and is_event_stream(scope["path"]):
+            await _stream_elsewhere(scope, receive, send)
+            return
         kind, bound = ("streams", settings.max_event_streams) if is_event_stream(scope["path"]) else ("requests", settings.max_in_flight)
         if self.in_flight[kind] >= bound:
             log.warning("busy.too_many_" + kind, path=scope["path"], in_flight=self.in_flight[kind])
@@ -82,6 +87,14 @@ class AdmissionControlMiddleware:
             await self.app(scope, receive, send)
         finally:
             self.in_flight[kind] -= 1
+
+
+async def _stream_elsewhere(scope: Scope, receive: Receive, send: Send) -> None:
+    """A draining process opens no new event stream: the page tries again, through the balancer, elsewhere."""
+    log.info("stream.refused_draining", path=scope["path"])
+    response = PlainTextResponse("this server is stopping; reconnect", status_code=503,
+                                 headers={"Retry-After": "1", "Cache-Control": "no-store"})
+    await response(scope, receive, send)
 
 
 class MaintenanceGateMiddleware:

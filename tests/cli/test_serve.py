@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -53,13 +55,34 @@ def _postgres_running(pgdata: Path) -> bool:
     )
 
 
-def test_serve_on_the_embedded_database_answers_ready_and_leaves_nothing_running() -> None:
-    var_dir = Path(tempfile.mkdtemp(prefix="rk-v-", dir="/tmp"))
+@pytest.fixture
+def var_dir() -> Iterator[Path]:
+    directory = Path(tempfile.mkdtemp(prefix="rk-v-"))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_serve_on_the_embedded_database_answers_ready_and_leaves_nothing_running(var_dir: Path) -> None:
     proc, url = _serve({"RENKEI_VAR_DIR": str(var_dir)}, "--workers", "1")
     try:
         assert _wait_ready(proc, url).json() == {"status": "ok", "database": "ok"}
     finally:
         assert _stop(proc) == 0
+    assert not _postgres_running(var_dir / "pgdata")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_stops_serve_with_status_0_and_stops_the_embedded_database(var_dir: Path, workers: str) -> None:
+    """What systemd or a container runtime sends: the embedded PostgreSQL stops with the server, as on Ctrl-C."""
+    proc, url = _serve({"RENKEI_VAR_DIR": str(var_dir)}, "--workers", workers)
+    try:
+        assert _wait_ready(proc, url).status_code == 200
+        assert _postgres_running(var_dir / "pgdata")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        if proc.stderr:
+            proc.stderr.close()
     assert not _postgres_running(var_dir / "pgdata")
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -19,8 +21,10 @@ from server.db.embedded import EmbeddedPostgres
 
 
 @pytest.fixture
-def pgdata() -> Path:
-    return Path(tempfile.mkdtemp(prefix="rk-e-", dir="/tmp")) / "pg"
+def pgdata() -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="rk-e-"))
+    yield root / "pg"
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def _postgres_running(pgdata: Path) -> bool:

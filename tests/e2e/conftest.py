@@ -1,6 +1,6 @@
 """Chromium (Debian's, driven by Playwright) against a real server.
 
-Screenshots go to a temporary folder, or to the folder RENKEI_SCREENSHOTS names:
+Screenshots go to the run's temporary folder (removed at its end), or to the folder RENKEI_SCREENSHOTS names:
 ``scripts/screenshots`` refreshes docs/screens/ that way, so an ordinary test run
 leaves the work tree as it was.
 """
@@ -23,7 +23,7 @@ from tests.flow.conftest import app_client, taro  # noqa: F401
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENS = Path(os.environ.get("RENKEI_SCREENSHOTS") or tempfile.mkdtemp(prefix="renkei-screens-"))
+SCREENS = Path(os.environ.get("RENKEI_SCREENSHOTS") or Path(tempfile.gettempdir()) / "screens")
 PHONE = {"width": 390, "height": 844}  # a common smartphone, in CSS pixels
 
 

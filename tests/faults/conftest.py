@@ -44,7 +44,7 @@ class OwnDatabase:
 async def own_database() -> AsyncIterator[OwnDatabase]:
     """Migrated and running. Ask for it before ``start_server``, so servers stop before it does."""
     # A short directory: the Unix socket's path must stay under 108 bytes.
-    root = Path(tempfile.mkdtemp(prefix="rk-f-", dir="/tmp"))
+    root = Path(tempfile.mkdtemp(prefix="rk-f-"))
     database = OwnDatabase(root / "pg")
     database.start()
     try:
