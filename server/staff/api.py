@@ -167,6 +167,10 @@ async def maintenance_windows_resource(request: Request) -> Response:
     return await maintenance_windows(request)
 
 
+# The least either method needs; POST's own view asks for MAINTENANCE_WRITE as well.
+maintenance_windows_resource.permission = Permission.MAINTENANCE_READ  # type: ignore[attr-defined]
+
+
 @api(Permission.MAINTENANCE_WRITE)
 async def cancel_maintenance_window(request: Request, staff: StaffMember) -> Response:
     runtime = sessions.runtime_of(request)
