@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import pytest
 
+from server.db import locks
+from server.policy.locks import LockKind
 from tests.conftest import build_test_settings
 from tests.staff.test_unlock import customer_tries_birth_date, lock_of
 
@@ -129,3 +131,13 @@ async def test_the_api_asks_too_under_approval(open_console, locked_account, db)
     answer = (await clerk.post_json(f"/staff/api/accounts/{TARO}/lock/clear", {"kind": "identity", "reason": "本人確認済み"})).json()
     assert answer["lifted"] is False and answer["requested"] is True and answer["lock"]["identity"]["locked"] is True
     assert await waiting_request(db) is not None
+
+
+async def test_approving_a_request_whose_lock_another_member_lifted_meanwhile_says_so(open_console, locked_account, db, clock):
+    account_id = await locked_account(TARO)
+    await ask_to_unlock(await open_console("branch001"))
+    request_id = await waiting_request(db)
+    await locks.clear_locks(db, account_id, [LockKind.IDENTITY], cleared_by="operator", now=clock.now())  # renkei locks clear
+    done = await approve(await open_console("branch001-sv", role="supervisor"), request_id)
+    assert done.headers["location"] == f"/staff/accounts/{TARO}?done=lapsed"
+    assert await db.fetchval("SELECT count(*) FROM operation_log WHERE event = 'staff:lock:clear'") == 0
