@@ -47,13 +47,18 @@ def draw_auth_number(pool: Sequence[str], busy: Collection[str]) -> str:
 
 async def start_phone_check(
     conn: asyncpg.Connection, *, flow_id: UUID, account_id: int, caller_phones: list[str], now: datetime, settings: Settings,
-) -> PhoneCheck:
+    draw_cap: int | None = None,
+) -> PhoneCheck | None:
     """Open the check screen ④ shows, voiding the account's older pending checks (contract §2).
 
     One transaction: the advisory locks make a second attempt of the same
     account, or of anyone sharing a phone, wait until this one has chosen its number.
+    With ``draw_cap``, the flow's count of drawn numbers goes up by one in the same
+    transaction, and None means the flow has drawn ``draw_cap`` already.
     """
     async with conn.transaction():
+        if draw_cap is not None and not await phone_checks.count_draw(conn, flow_id, draw_cap):
+            return None
         await phone_checks.lock_for_new_check(conn, account_id, caller_phones)
         await phone_checks.void_open_checks_of_account(conn, account_id)
         busy = await phone_checks.numbers_waiting_for(conn, caller_phones, now)
@@ -89,17 +94,41 @@ async def phone_check_status(conn: asyncpg.Connection | asyncpg.Pool, flow_id: U
     return _status_of_check(await phone_checks.newest_check_of_flow(conn, flow_id), now)
 
 
-async def wait_for_phone_check(runtime: Runtime, flow_id: UUID, timeout_seconds: float) -> str:
-    """The flow's status as soon as it is no longer "waiting", or "waiting" after ``timeout_seconds``.
+@dataclass(frozen=True)
+class CallNews:
+    """How the flow's check stands, and the last call to its number that could not count."""
 
-    Subscribes before reading the status, so a match landing in between is not
-    missed; works whichever server process the call reached. Never waits past
-    the check's deadline.
+    status: str
+    expires_at: datetime | None = None
+    refused_call: str | None = None  # "unregistered" or "withheld"
+    refused_at: datetime | None = None
+
+
+def _news(check: asyncpg.Record | None, now: datetime) -> CallNews:
+    if check is None:
+        return CallNews(NONE)
+    return CallNews(_status_of_check(check, now), check["expires_at"], check["refused_call"], check["refused_at"])
+
+
+async def watch_phone_check(runtime: Runtime, flow_id: UUID, timeout_seconds: float, *,
+                            refusal_seen: datetime | None = None) -> CallNews:
+    """The flow's news as soon as it is no longer "waiting", or a call newer than ``refusal_seen``
+    was refused; else after ``timeout_seconds``.
+
+    Subscribes before reading, so a call landing in between is not missed;
+    works whichever server process the call reached. Never waits past the
+    check's deadline.
     """
     async with runtime.extras["wakeup"].subscribe(flow_id) as waiter:
-        check = await phone_checks.newest_check_of_flow(runtime.pool, flow_id)
         now = runtime.clock.now()
-        if (status := _status_of_check(check, now)) != WAITING:
-            return status
-        await waiter.wait(min(timeout_seconds, (check["expires_at"] - now).total_seconds()))
-    return await phone_check_status(runtime.pool, flow_id, runtime.clock.now())
+        news = _news(await phone_checks.newest_check_of_flow(runtime.pool, flow_id), now)
+        if news.status != WAITING or news.refused_at != refusal_seen:
+            return news
+        assert news.expires_at is not None
+        await waiter.wait(min(timeout_seconds, (news.expires_at - now).total_seconds()))
+    return _news(await phone_checks.newest_check_of_flow(runtime.pool, flow_id), runtime.clock.now())
+
+
+async def wait_for_phone_check(runtime: Runtime, flow_id: UUID, timeout_seconds: float) -> str:
+    """The flow's status as soon as it is no longer "waiting", or "waiting" after ``timeout_seconds``."""
+    return (await watch_phone_check(runtime, flow_id, timeout_seconds)).status

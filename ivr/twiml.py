@@ -1,8 +1,11 @@
-"""What a caller hears: the TwiML answer for each outcome of a call, and every text spoken.
+"""What a caller hears: nothing. Every call is rejected unanswered (TwiML ``<Reject>``).
 
-A matched call is rejected unanswered: ``<Reject>`` as the first verb is the only
-answer Twilio does not pick up, so neither the caller nor the bank pays for it.
-Every other answer is spoken (the call is answered) in short, polite Japanese.
+``<Reject>`` as the first verb is the only answer Twilio does not pick up, so no
+call costs the caller (or the bank) anything, as screen ④ promises. What went
+wrong with a call that cannot count (an unregistered or withheld number, a call
+after the 120 s) is said on the customer's screen instead, at once (ivr.checks).
+The one spoken answer left is the optional confirmation of a matched call
+(``[ivr] matched_call = "say"``), which the bank may choose to pay for.
 """
 
 from __future__ import annotations
@@ -16,44 +19,29 @@ OUTCOMES = (MATCHED, UNMATCHED, LATE, WITHHELD)
 # Polly's Japanese voice; Twilio's default voice does not speak ja-JP.
 LANGUAGE, VOICE = "ja-JP", "Polly.Mizuki"
 
-TEXTS = {
-    MATCHED: "電話番号の確認ができました。お電話をお切りになり、画面の操作をお続けください。",
-    UNMATCHED: (
-        "お電話ありがとうございます。このお電話では電話番号の確認ができませんでした。"
-        "ご登録の電話番号から、画面に表示されている認証番号へおかけください。"
-    ),
-    LATE: "電話番号認証の有効時間、{seconds}秒を過ぎました。お手数ですが、最初から操作してください。",
-    WITHHELD: (
-        "お客様の電話番号が通知されていないため、確認ができませんでした。"
-        "お手数ですが、番号の前に186をつけるなどして、電話番号を通知しておかけ直しください。"
-    ),
-}
+MATCHED_TEXT = "電話番号の確認ができました。お電話をお切りになり、画面の操作をお続けください。"
 
 
-# Not an outcome of a call: nothing was recorded, so the caller's next call counts as the first.
-UNAVAILABLE_TEXT = (
-    "申し訳ございません。ただ今、電話番号の確認を受け付けることができません。"
-    "しばらくしてから、もう一度おかけ直しください。"
-)
+def reject() -> str:
+    """Unanswered: the caller hears the line busy, and nobody pays for the call."""
+    response = VoiceResponse()
+    response.reject(reason="rejected")
+    return str(response)
 
 
 def unavailable() -> str:
-    """What a caller hears when the call cannot be checked now (the database is unreachable)."""
-    response = VoiceResponse()
-    response.say(UNAVAILABLE_TEXT, language=LANGUAGE, voice=VOICE)
-    response.hangup()
-    return str(response)
+    """The call cannot be checked now (the database is unreachable): rejected too; the caller may try again."""
+    return reject()
 
 
-def answer(outcome: str, *, matched_call: str, window_seconds: int) -> str:
+def answer(outcome: str, *, matched_call: str) -> str:
     """The TwiML document for ``outcome``; ``matched_call`` is settings.ivr.matched_call."""
-    response = VoiceResponse()
-    if outcome == MATCHED and matched_call == "reject":
-        response.reject(reason="rejected")
+    if outcome == MATCHED and matched_call == "say":
+        response = VoiceResponse()
+        response.say(MATCHED_TEXT, language=LANGUAGE, voice=VOICE)
+        response.hangup()
         return str(response)
-    response.say(TEXTS[outcome].format(seconds=window_seconds), language=LANGUAGE, voice=VOICE)
-    response.hangup()
-    return str(response)
+    return reject()
 
 
 def twiml_response(document: str) -> Response:

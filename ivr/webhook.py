@@ -35,6 +35,8 @@ _AUTH_NUMBER = re.compile(r"\+[0-9]{7,15}")
 # CallStatus values of Twilio's status callback.
 CALL_STATUSES = frozenset({"queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"})
 WITHHELD_MASK = "withheld"
+# A call that cannot count, as screen ④ names it (data-call-status).
+SCREEN_WORDS = {twiml.UNMATCHED: "unregistered", twiml.WITHHELD: "withheld"}
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,7 @@ async def voice(request: Request) -> Response:
         # An error status would make Twilio play its own English message: tell the caller in Japanese instead.
         log_outage(VOICE_PATH, exc)
         return twiml.twiml_response(twiml.unavailable())
-    document = twiml.answer(
-        outcome, matched_call=runtime.settings.ivr.matched_call, window_seconds=runtime.settings.policy.phone_check_seconds
-    )
+    document = twiml.answer(outcome, matched_call=runtime.settings.ivr.matched_call)
     return twiml.twiml_response(document)
 
 
@@ -94,6 +94,9 @@ async def settle(runtime: Runtime, call: Call) -> str:
         await oplog.append(conn, _log_entry(call, outcome, check, now))
         if check:
             await phone_checks.announce_match(conn, check["flow_id"])
+        elif outcome in SCREEN_WORDS:
+            # The screens waiting on this number say at once what went wrong and what to do.
+            await phone_checks.note_refused_call(conn, auth_number=call.auth_number, refused=SCREEN_WORDS[outcome], now=now)
     IVR_CALLS.labels(outcome=outcome).inc()
     log.info("ivr.call", outcome=outcome, caller=call.caller_masked, call_sid=call.call_sid,
              flow_id=str(check["flow_id"]) if check else None)

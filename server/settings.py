@@ -76,6 +76,9 @@ class PolicySettings:
     grant_max_days: int
     grant_idle_days: int
     linkable_account_types: tuple[int, ...]
+    # Auth numbers a flow may draw on screen ④ (the first and each 新しい番号を表示する) before it
+    # must start again from ①: one customer cannot use up the pool.
+    phone_number_draws: int = 4
 
 
 @dataclass(frozen=True)
@@ -336,9 +339,10 @@ def _policy(section: _Section) -> PolicySettings:
     ints = {
         name: section.int(name, minimum=1)
         for name in PolicySettings.__dataclass_fields__
-        if name != "linkable_account_types"
+        if name not in ("linkable_account_types", "phone_number_draws")
     }
-    return PolicySettings(**ints, linkable_account_types=section.list_of("linkable_account_types", int))
+    return PolicySettings(**ints, linkable_account_types=section.list_of("linkable_account_types", int),
+                          phone_number_draws=section.int("phone_number_draws", minimum=1, default=PolicySettings.phone_number_draws))
 
 
 def _ivr(section: _Section) -> IvrSettings:

@@ -91,7 +91,7 @@ async def restart_flow(conn: Conn, flow_id: UUID, *, step: str, now: datetime, l
     """Back to screen ① with nothing chosen (the phone check expired), and why, in one statement."""
     await conn.execute(
         f"""WITH restarted AS (
-                UPDATE flow SET step = $2, account_id = NULL, name_kana = NULL, email = NULL, last_seen_at = $3
+                UPDATE flow SET step = $2, account_id = NULL, name_kana = NULL, email = NULL, last_seen_at = $3, number_draws = 0
                  WHERE id = $1 AND finished_at IS NULL)
             {oplog.insert_sql(4)}""",
         flow_id, step, now, *oplog.values(log),

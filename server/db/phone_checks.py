@@ -63,7 +63,31 @@ async def insert_open_check(
 
 async def newest_check_of_flow(conn: Conn, flow_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT id, state, expires_at FROM phone_check WHERE flow_id = $1 ORDER BY id DESC LIMIT 1", flow_id
+        "SELECT id, state, expires_at, refused_call, refused_at FROM phone_check WHERE flow_id = $1 ORDER BY id DESC LIMIT 1",
+        flow_id,
+    )
+
+
+async def count_draw(conn: Conn, flow_id: UUID, cap: int) -> bool:
+    """One more auth number for this flow, if it has drawn fewer than ``cap``: one atomic statement."""
+    drawn = await conn.fetchval(
+        "UPDATE flow SET number_draws = number_draws + 1 WHERE id = $1 AND number_draws < $2 RETURNING number_draws",
+        flow_id, cap,
+    )
+    return drawn is not None
+
+
+async def note_refused_call(conn: asyncpg.Connection, *, auth_number: str, refused: str, now: datetime) -> int:
+    """Mark the checks waiting on this number with a call that could not count, and NOTIFY their flows
+    (delivered at commit) so their screens say so at once; returns how many. One statement."""
+    return await conn.fetchval(
+        """WITH marked AS (
+               UPDATE phone_check SET refused_call = $2, refused_at = $3
+                WHERE auth_number = $1 AND state = 'open' AND shown_at <= $3 AND expires_at > $3
+                RETURNING flow_id),
+             told AS (SELECT pg_notify($4, flow_id::text) FROM marked)
+           SELECT count(*) FROM told""",
+        auth_number, refused, now, CHANNEL,
     )
 
 

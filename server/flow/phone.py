@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ivr.checks import start_phone_check
+from server.flow.call import draw_number, restart
 from server.flow.labels import masked_phones
 from server.flow.visit import Visit
 
@@ -15,9 +15,7 @@ async def show(visit: Visit) -> Response:
 
 
 async def submit(visit: Visit, form: dict[str, str]) -> Response:
-    account = visit.account
-    check = await start_phone_check(
-        visit.conn, flow_id=visit.flow["id"], account_id=account["id"], caller_phones=list(account["phones"]),
-        now=visit.now, settings=visit.settings,
-    )
+    check = await draw_number(visit)
+    if check is None:  # this flow has drawn all the numbers it may
+        return await restart(visit)
     return await visit.pass_screen(detail={"phone_check_id": check.id})

@@ -20,6 +20,7 @@ routes = [
     Route("/flow/customer", screen_endpoint("customer", show=customer.show, submit=customer.submit), methods=["GET", "POST"]),
     Route("/flow/phone", screen_endpoint("phone", show=phone.show, submit=phone.submit), methods=["GET", "POST"]),
     Route("/flow/phone/call", screen_endpoint("call", show=call.show, submit=call.submit), methods=["GET", "POST"]),
+    Route(call.NEW_NUMBER_PATH, screen_endpoint("call", submit=call.new_number), methods=["POST"]),
     Route("/flow/phone/events", screen_endpoint("call", show=call.events), methods=["GET"]),
     Route("/flow/phone/simulate", screen_endpoint("call", submit=call.simulate), methods=["POST"]),
     Route("/flow/pin", screen_endpoint("pin", show=pin.show, submit=pin.submit), methods=["GET", "POST"]),

@@ -1,10 +1,12 @@
-// Screen ④: count down to the deadline and move on by itself the moment the call is matched.
+// Screen ④: count down to the deadline, say at once why a call did not count, offer a new number
+// when the time is up, and move on by itself the moment the call is matched.
 // Without JavaScript the page still works: the customer presses Confirm.
 (function () {
   "use strict";
   var box = document.getElementById("auth-number");
   var form = document.getElementById("confirm-form");
   if (!box || !form) return;
+  var screen = document.getElementById("call-screen");
   var status = document.getElementById("call-status");
   var countdown = document.getElementById("countdown");
   // Counted from the server's own figure, so a wrong clock on the phone does not matter.
@@ -15,6 +17,17 @@
     if (finished) return;
     finished = true;
     if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  }
+
+  // data-call-status: waiting | unregistered | withheld | expired; each has its words on the page.
+  function show(callStatus) {
+    screen.setAttribute("data-call-status", callStatus);
+    ["unregistered", "withheld"].forEach(function (name) {
+      document.getElementById("call-" + name).hidden = callStatus !== name;
+    });
+    var expired = callStatus === "expired";
+    screen.querySelector(".call-waiting").hidden = expired;
+    document.getElementById("call-expired").hidden = !expired;
   }
 
   function tick() {
@@ -28,7 +41,8 @@
   status.textContent = status.getAttribute("data-waiting");
   listen(0);
 
-  // The event stream says "matched" or "expired". A server that is stopping says "reconnect" and
+  // The event stream says "refused" (a call that could not count; the page says why), then
+  // "matched" or "expired" (the page offers a new number). A server that is stopping says "reconnect" and
   // closes, or answers 503 to a new stream; the browser's own retry gives up after any error
   // status, so the page opens a new stream itself (through the load balancer, to another
   // process), waiting longer after each failure, until the deadline.
@@ -42,9 +56,13 @@
       status.textContent = status.getAttribute("data-matched");
       confirmNow();
     });
+    events.addEventListener("refused", function (event) {
+      show(JSON.parse(event.data).status);
+    });
     events.addEventListener("expired", function () {
       events.close();
-      confirmNow();
+      finished = true;
+      show("expired");
     });
     events.addEventListener("reconnect", function () {
       events.close();

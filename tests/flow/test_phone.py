@@ -34,7 +34,8 @@ async def test_screen_four_shows_the_auth_number_and_its_deadline(customer: Cust
     assert number in customer.settings.ivr.auth_numbers
     deadline = (clock.now() + timedelta(seconds=120)).isoformat()
     assert f'data-expires-at="{deadline}"' in customer.page
-    assert f'href="tel:{number}"' in customer.page and "050-0000-000" in customer.page
+    assert f'href="tel:{number}"' in customer.page and "050-0000-000" in customer.page and "タップして発信" in customer.page
+    assert 'data-call-status="waiting"' in customer.page
     assert 'action="/flow/phone/simulate"' in customer.page  # development only
 
 
@@ -56,27 +57,76 @@ async def test_a_call_from_a_number_that_is_not_registered_does_not_count(custom
     assert reason_of(customer.page) == "B86"
 
 
-async def test_after_120_seconds_confirm_is_b85_and_the_customer_starts_again_with_a_new_number(customer: Customer, taro, clock, db):
+async def test_after_120_seconds_the_same_screen_offers_a_new_number_and_another_120_seconds(customer: Customer, taro, clock, db):
     await _at_call(customer, taro)
     clock.advance(seconds=121)
     await customer.call_in(taro.phones[0])  # too late: the call is void too
     expired = await customer.post("/flow/phone/call")
-    assert expired.status_code == 410 and reason_of(customer.page) == "B85"
+    assert expired.headers["location"] == "/flow/phone/call"
+    assert 'data-call-status="expired"' in customer.page and "新しい番号を表示する" in customer.page
+    assert await db.fetchval("SELECT step FROM flow") == "call"  # ① and ② stay passed
+    await customer.post("/flow/phone/call/new")
+    assert 'data-call-status="waiting"' in customer.page
+    assert f'data-expires-at="{(clock.now() + timedelta(seconds=120)).isoformat()}"' in customer.page
+    assert [c["state"] for c in await db.fetch("SELECT state FROM phone_check ORDER BY id")] == ["void", "open"]
+    await customer.call_in(taro.phones[0])
+    assert (await customer.post("/flow/phone/call")).headers["location"] == "/flow/pin"
+
+
+async def test_a_new_number_is_drawn_only_once_the_shown_one_has_expired(customer: Customer, taro, db):
+    await _at_call(customer, taro)
+    await customer.post("/flow/phone/call/new")
+    assert await db.fetchval("SELECT count(*) FROM phone_check") == 1
+
+
+async def test_after_its_share_of_numbers_the_flow_is_b85_and_starts_again_from_screen_one(customer: Customer, taro, clock, db):
+    await _at_call(customer, taro)  # the first of four numbers
+    for _ in range(3):
+        clock.advance(seconds=121)
+        await customer.open("/flow/phone/call")
+        await customer.post("/flow/phone/call/new")
+    assert await db.fetchval("SELECT number_draws FROM flow") == 4
+    clock.advance(seconds=121)
+    response = await customer.open("/flow/phone/call")
+    assert response.status_code == 410 and reason_of(customer.page) == "B85"
     assert "電話番号認証の有効時間(120秒)を過ぎました。最初から操作してください。" in customer.page
-    assert 'href="/flow/account"' in customer.page
     assert await db.fetchval("SELECT step FROM flow") == "account"
     await customer.open("/flow/account")
     await customer.through_identity(taro)
-    await customer.post("/flow/phone")
-    checks = await db.fetch("SELECT state FROM phone_check ORDER BY id")
-    assert [c["state"] for c in checks] == ["void", "open"]
+    await customer.post("/flow/phone")  # passing ① and ② again gives the flow its share again
+    assert 'data-call-status="waiting"' in customer.page
 
 
-async def test_opening_screen_four_after_the_deadline_is_b85(customer: Customer, taro, clock):
+async def test_parallel_requests_for_a_new_number_never_draw_past_the_share(customer: Customer, taro, clock, db):
     await _at_call(customer, taro)
-    clock.advance(seconds=120)
-    response = await customer.http.get("/flow/phone/call")
-    assert reason_of(response.text) == "B85"
+    clock.advance(seconds=121)
+    await customer.open("/flow/phone/call")
+    csrf = csrf_of(customer.page)
+    await asyncio.gather(*(customer.http.post("/flow/phone/call/new", data={"csrf_token": csrf}) for _ in range(8)))
+    assert await db.fetchval("SELECT number_draws FROM flow") <= 4
+    assert await db.fetchval("SELECT count(*) FROM phone_check WHERE state = 'open'") == 1
+
+
+async def test_a_call_from_an_unregistered_number_is_said_on_the_screen(customer: Customer, taro):
+    await _at_call(customer, taro)
+    number = auth_number_of(customer.page)
+    async with customer.http.stream("GET", "/flow/phone/events") as events:
+        lines = events.aiter_lines()
+        assert await anext(lines) == "retry: 3000"
+        await customer.call_in("+817033334444", number)
+        received = await asyncio.wait_for(_next_event(lines), timeout=5)
+        data = await anext(lines)
+    assert received == "refused" and data == 'data: {"status": "unregistered"}'
+    await customer.open("/flow/phone/call")
+    assert 'data-call-status="unregistered"' in customer.page
+    assert "ご登録の電話番号以外からのお電話でした。" in customer.page
+
+
+async def test_a_withheld_call_is_said_on_the_screen_with_186(customer: Customer, taro):
+    await _at_call(customer, taro)
+    await customer.call_in("Anonymous")
+    await customer.open("/flow/phone/call")
+    assert 'data-call-status="withheld"' in customer.page and 'href="tel:1860500000' in customer.page
 
 
 async def test_the_event_stream_says_matched_the_moment_the_call_arrives(customer: Customer, taro):

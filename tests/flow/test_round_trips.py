@@ -23,14 +23,14 @@ from tests.oauth.test_client_cache import counted_server  # noqa: F401  (fixture
 # seen, in one statement (a screen shown costs only that); a passed screen moves
 # the flow on and logs it in one more. ① ② ⑤ take and give back two throttle
 # places (4); ② ⑤ check in a transaction (BEGIN, the account's row lock, the lock
-# check, COMMIT); ③ opens a phone check in one (BEGIN, advisory locks, older
+# check, COMMIT); ③ opens a phone check in one (BEGIN, the flow's count of numbers drawn, advisory locks, older
 # checks voided, busy numbers, insert, COMMIT); ⑥ approves in one (BEGIN, flow
 # lock, grant, code, notice, the flow's end with its log line, COMMIT).
 EXPECTED = {
     "authorize": 3,
     "① show": 1, "① post": 7,
     "② show": 1, "② post": 10,
-    "③ show": 1, "③ post": 8,
+    "③ show": 1, "③ post": 9,
     "④ show": 1, "call (webhook)": 7, "④ post": 2,
     "⑤ show": 1, "⑤ post (argon2)": 10,
     "⑥ show": 1, "⑥ post": 8,

@@ -1,4 +1,4 @@
-"""The Voice webhook over real HTTP: which calls count, what each caller hears, what is recorded."""
+"""The Voice webhook over real HTTP: which calls count, that every caller is rejected unanswered, what is recorded."""
 
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ async def calls_counted(server, outcome: str) -> float:  # type: ignore[no-untyp
     return float(found[1]) if found else 0.0
 
 
-def hears(response, outcome: str) -> bool:  # type: ignore[no-untyped-def]
-    """True when the TwiML answer is the one for ``outcome``."""
-    text = twiml.TEXTS[outcome].format(seconds=120).split("。")[0]
-    return response.status_code == 200 and response.headers["content-type"].startswith("application/xml") and text in response.text
+def rejected_unanswered(response) -> bool:  # type: ignore[no-untyped-def]
+    """True when the TwiML answer is <Reject> and nothing is spoken: the call costs the caller nothing."""
+    return (response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+            and '<Reject reason="rejected" />' in response.text and "<Say" not in response.text)
 
 
 async def test_a_call_from_the_registered_number_to_the_shown_number_is_matched_and_rejected_unanswered(
@@ -49,15 +49,16 @@ async def test_a_call_from_the_registered_number_to_the_shown_number_is_matched_
 async def test_a_call_from_a_number_not_registered_satisfies_nothing(server, db, clock, open_check: OpenCheck, ring: Ring) -> None:  # type: ignore[no-untyped-def]
     waiting = await open_check([TARO])
     response = await ring(server, STRANGER, waiting.check.auth_number)
-    assert hears(response, twiml.UNMATCHED)
+    assert rejected_unanswered(response)
     assert await phone_check_status(db, waiting.flow_id, clock.now()) == "waiting"
+    assert await db.fetchval("SELECT refused_call FROM phone_check") == "unregistered"  # the screen says so
 
 
 async def test_a_call_to_a_number_other_than_the_one_shown_satisfies_nothing(server, db, clock, open_check: OpenCheck, ring: Ring) -> None:  # type: ignore[no-untyped-def]
     waiting = await open_check([TARO])
     other = next(n for n in server.runtime.settings.ivr.auth_numbers if n != waiting.check.auth_number)
-    assert hears(await ring(server, TARO, other), twiml.UNMATCHED)
-    assert hears(await ring(server, TARO, OTHER_POOL_NUMBER), twiml.UNMATCHED)
+    assert rejected_unanswered(await ring(server, TARO, other))
+    assert rejected_unanswered(await ring(server, TARO, OTHER_POOL_NUMBER))
     assert await phone_check_status(db, waiting.flow_id, clock.now()) == "waiting"
 
 
@@ -68,20 +69,20 @@ async def test_a_call_at_119_seconds_still_counts(server, db, clock: FrozenClock
     assert await phone_check_status(db, waiting.flow_id, clock.now()) == "matched"
 
 
-async def test_a_call_at_121_seconds_is_late_and_the_caller_is_told_to_start_again(
+async def test_a_call_at_121_seconds_is_late_and_rejected_unanswered(
     server, db: asyncpg.Pool, clock: FrozenClock, open_check: OpenCheck, ring: Ring,
 ) -> None:  # type: ignore[no-untyped-def]
     waiting = await open_check([TARO])
     clock.advance(seconds=121)
     response = await ring(server, TARO, waiting.check.auth_number)
-    assert hears(response, twiml.LATE) and "120秒" in response.text
+    assert rejected_unanswered(response)
     assert await phone_check_status(db, waiting.flow_id, clock.now()) == "expired"
     logged = await db.fetchrow("SELECT outcome, reason_code FROM operation_log WHERE event = 'ivr:call'")
     assert dict(logged) == {"outcome": "failure", "reason_code": "B85"}
 
 
 @pytest.mark.parametrize("withheld", ["Anonymous", "+266696687", "", None], ids=["anonymous", "keypad-anonymous", "empty", "absent"])
-async def test_a_withheld_caller_is_asked_to_call_again_with_caller_id_and_is_never_matched(
+async def test_a_withheld_caller_is_rejected_unanswered_and_the_screen_is_told_to_ask_for_186(
     server, db: asyncpg.Pool, clock: FrozenClock, open_check: OpenCheck, ring: Ring, withheld: str | None,
 ) -> None:  # type: ignore[no-untyped-def]
     waiting = await open_check([TARO])
@@ -89,7 +90,8 @@ async def test_a_withheld_caller_is_asked_to_call_again_with_caller_id_and_is_ne
         response = await _post_without_from(server, waiting.check.auth_number)
     else:
         response = await ring(server, withheld, waiting.check.auth_number)
-    assert hears(response, twiml.WITHHELD) and "186" in response.text
+    assert rejected_unanswered(response)
+    assert await db.fetchval("SELECT refused_call FROM phone_check") == "withheld"
     assert await phone_check_status(db, waiting.flow_id, clock.now()) == "waiting"
     assert await db.fetchval("SELECT outcome FROM ivr_call") == "withheld"
 
@@ -153,7 +155,7 @@ async def test_a_customer_with_two_flows_is_matched_only_on_the_newest(
     newer = await open_check([TARO], account_id=older.account_id)
     assert await phone_check_status(db, older.flow_id, clock.now()) == "expired"  # voided by the newer flow
     if older.check.auth_number != newer.check.auth_number:
-        assert hears(await ring(server, TARO, older.check.auth_number), twiml.UNMATCHED)
+        assert rejected_unanswered(await ring(server, TARO, older.check.auth_number))
     await ring(server, TARO, newer.check.auth_number)
     assert await phone_check_status(db, newer.flow_id, clock.now()) == "matched"
     assert await phone_check_status(db, older.flow_id, clock.now()) == "expired"
@@ -167,7 +169,7 @@ async def test_say_mode_answers_a_matched_call_with_a_spoken_japanese_confirmati
     server = await start_server(build_test_settings(database_url, RENKEI_CONFIG=str(config)))
     waiting = await open_check([TARO])
     response = await ring(server, TARO, waiting.check.auth_number)
-    assert hears(response, twiml.MATCHED) and 'language="ja-JP"' in response.text and "<Hangup />" in response.text
+    assert twiml.MATCHED_TEXT in response.text and 'language="ja-JP"' in response.text and "<Hangup />" in response.text
     assert await phone_check_status(db, waiting.flow_id, clock.now()) == "matched"
 
 

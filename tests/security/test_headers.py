@@ -76,6 +76,7 @@ async def _customer_screens(tour: Tour, customer: Customer, taro) -> None:  # ty
     await tour.see("/flow/phone/call", SCREEN, lambda: http.get("/flow/phone/call"), 200)
     async with http.stream("GET", "/flow/phone/events") as events:
         tour.rows.append(("GET /flow/phone/events → 200", "/flow/phone/events", SCREEN, events))
+    await tour.see("/flow/phone/call/new", SCREEN, lambda: customer.post("/flow/phone/call/new"), 303)  # not expired: back to ④
     await tour.see("/flow/phone/simulate", SCREEN, lambda: customer.post("/flow/phone/simulate"), 303)
     await tour.see("/flow/phone/call", SCREEN, lambda: customer.post("/flow/phone/call"), 303)
     await tour.see("/flow/pin", SCREEN, lambda: customer.post("/flow/pin", {"pin": "9999"}), 400)  # B87
