@@ -54,6 +54,8 @@ async def pending(conn: Conn, branch_code: str | None, now: datetime, limit: int
     """Requests waiting for a decision whose lock is still in force, oldest first; ``branch_code`` None: every branch's."""
     return await conn.fetch(
         f"""{_WITH_ACCOUNT} WHERE r.state = 'pending' AND r.lock_until > $2 AND ($1::text IS NULL OR a.branch_code = $1)
+              AND EXISTS (SELECT 1 FROM account_failure f
+                           WHERE f.account_id = r.account_id AND f.kind = r.kind AND {LOCK_IN_FORCE.format(now="$2")})
             ORDER BY r.requested_at, r.id LIMIT $3""",
         branch_code, now, limit,
     )

@@ -138,6 +138,8 @@ async def test_approving_a_request_whose_lock_another_member_lifted_meanwhile_sa
     await ask_to_unlock(await open_console("branch001"))
     request_id = await waiting_request(db)
     await locks.clear_locks(db, account_id, [LockKind.IDENTITY], cleared_by="operator", now=clock.now())  # renkei locks clear
-    done = await approve(await open_console("branch001-sv", role="supervisor"), request_id)
+    supervisor = await open_console("branch001-sv", role="supervisor")
+    assert "data-request=" not in (await supervisor.http.get("/staff/approvals")).text  # nothing left to approve
+    done = await approve(supervisor, request_id)
     assert done.headers["location"] == f"/staff/accounts/{TARO}?done=lapsed"
     assert await db.fetchval("SELECT count(*) FROM operation_log WHERE event = 'staff:lock:clear'") == 0

@@ -84,6 +84,8 @@ async def test_the_locked_now_list_shows_the_branchs_locks_and_when_each_lifts(o
     assert [lock["account"] for lock in (await hq.http.get("/staff/api/locks")).json()] == [TARO, HANAKO]
     page = await branch.http.get("/staff/locks")
     assert 'data-locks="1"' in page.text and "2026-11-25 00:00" in page.text and HANAKO not in page.text
+    english = await branch.http.get("/staff/locks", params={"lang": "en"})
+    assert "Accounts locked now" in english.text and "Identity lock (birth date)" in english.text
 
     await branch.post_json(f"/staff/api/accounts/{TARO}/lock/clear", {"kind": "identity", "reason": "本人確認済み"})
     assert (await branch.http.get("/staff/api/locks")).json() == []
