@@ -38,6 +38,36 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 DATE_TIME = {"type": "string", "format": "date-time"}
 LOCK = _object(["locked", "until", "failures"], locked=BOOLEAN, until=NULLABLE_STRING, failures=INTEGER)
 
+def _counts(keys: tuple[str, ...], kind: dict[str, Any] = INTEGER) -> dict[str, Any]:
+    return _object(list(keys), **dict.fromkeys(keys, kind))
+
+
+_REASON_CODES = (*(f"B8{n}" for n in range(1, 10)), "S01", "S02", "S03")
+_CALLS = ("matched", "late", "unregistered", "withheld")
+_FIGURE_KEYS = ("started", "approved", "stages", "reasons", "locks", "calls", "apps", "duration_seconds")
+_FIGURES = {
+    "started": INTEGER, "approved": INTEGER, "stages": _counts(tuple("123456")), "reasons": _counts(_REASON_CODES),
+    "locks": _counts(("identity", "pin")), "calls": _counts(_CALLS),
+    "calls_by_hour": {"type": "array", "items": _counts(("hour", *_CALLS))},
+    "apps": {"type": "array", "items": _object(["client_id", "name", "started", "approved", "live_links"], client_id=STRING,
+                                               name=STRING, started=INTEGER, approved=INTEGER, live_links=INTEGER)},
+    "duration_seconds": _counts(("median", "p90"), {"type": ["number", "null"]}),
+}
+FIGURES_SCHEMAS = {
+    "FigureDay": _object(["date", *_FIGURE_KEYS], date={"type": "string", "format": "date"}, **_FIGURES),
+    "Figures": _object(["from", "to", *_FIGURE_KEYS, "days"], **{
+        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}, **_FIGURES,
+        "days": {"type": "array", "items": {"$ref": "#/components/schemas/FigureDay"}}}),
+}
+_DAY_PARAMETERS = [{"name": name, "in": "query", "required": False, "schema": STRING,
+                    "description": f"YYYY-MM-DD, Asia/Tokyo, included; default today; at most 92 days from {'from' if name == 'to' else 'it'}"}
+                   for name in ("from", "to")]
+
+_LOG_FILTERS = [{"name": name, "in": "query", "required": False, "schema": STRING, "description": text} for name, text in (
+    ("branch", "3 digits"), ("account", "001-1-1234567"), ("app", "client_id"),
+    ("screen", "authorize, account, customer, phone, call, pin or consent"), ("result", "success, failure or info"),
+    ("reason", "B81 … B89, S01 … S03"))]
+
 SCHEMAS: dict[str, Any] = {
     "OAuthError": _object(["error"], error=STRING, error_description=STRING),
     "Token": _object(["access_token", "token_type", "expires_in"], access_token=STRING,
@@ -69,6 +99,7 @@ SCHEMAS: dict[str, Any] = {
                                                         status={"enum": ["active", "closed", "moved"]})},
     "LocksInForce": {"type": "array", "items": _object(["account", "kind", "until"], account=STRING,
                                                        kind={"enum": ["identity", "pin"]}, until=DATE_TIME)},
+    **FIGURES_SCHEMAS,
 }
 
 OAUTH_ERROR, STAFF_ERROR = _ref("OAuthError"), _ref("StaffError")
@@ -166,6 +197,14 @@ PATHS: dict[str, Any] = {
                  extra=())},
     "/staff/api/locks": _staff("get", "the accounts locked now, within the clerk's branch, the soonest to lift first",
                                {"200": _answer("locks in force", _ref("LocksInForce"))}, extra=()),
+    "/staff/api/stats": {"parameters": _DAY_PARAMETERS, **_staff(
+        "get", "head office's figures for a range of days (contract §12), in the clerk's branch scope",
+        {"200": _answer("figures", _ref("Figures")),
+         "400": _answer("from or to is not a day, reversed, or more than 92 days apart", STAFF_ERROR)}, extra=())},
+    "/staff/api/log.csv": {"parameters": [*_DAY_PARAMETERS, *_LOG_FILTERS], **_staff(
+        "get", "the operation log as CSV (UTF-8 with BOM), streamed; branch staff get their branch's lines only",
+        {"200": _answer("CSV, a header line then one line per entry", STRING, media=("text/csv",)),
+         "400": _answer("a filter that cannot be used", STAFF_ERROR)}, extra=())},
     "/staff/api/maintenance-windows": {
         **_staff("get", "the next 30 days' closures", {"200": _answer("calendar", _ref("MaintenanceOverview"))}, extra=()),
         **_staff("post", "add a window", {"201": _answer("added", _ref("StaffWindow"))}, extra=(),

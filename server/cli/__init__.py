@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from server.cli import accounts, clients, customers, demo, keys, locks, retention, serve, staff
+from server.cli import accounts, clients, customers, demo, keys, locks, oplog, retention, serve, staff
 from server.cli import simulate as simulate_cli
 from server.db.reach import DatabaseUnreachable
 
@@ -39,3 +39,4 @@ main.add_command(locks.locks_group)
 main.add_command(accounts.accounts_group)
 main.add_command(keys.keys_group)
 main.add_command(retention.retention_group)
+main.add_command(oplog.oplog_group)

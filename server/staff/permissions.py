@@ -25,6 +25,8 @@ class Permission(StrEnum):
     CLIENT_WRITE = "client:write"
     # 役席承認: approve another member's request to lift a lock ([staff] unlock_approval).
     ACCOUNT_LOCK_APPROVE = "account:lock:approve"
+    STATS_READ = "stats:read"  # the dashboard and /staff/api/stats, in the member's branch scope
+    OPLOG_READ = "oplog:read"  # the operation log search and its CSV export, in the member's branch scope
 
 
 class Role(StrEnum):
@@ -42,6 +44,8 @@ _BRANCH_PERMISSIONS = frozenset(
         Permission.GRANT_REVOKE,
         # A clerk on the phone may tell a customer when the service reopens.
         Permission.MAINTENANCE_READ,
+        Permission.STATS_READ,
+        Permission.OPLOG_READ,
     }
 )
 

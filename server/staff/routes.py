@@ -8,7 +8,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.staff import account, api, approvals, locks_now, login, maintenance, revoke, search, staff_admin, unlock
+from server.staff import (
+    account, api, approvals, dashboard, figures, locks_now, login, maintenance, oplog_search, revoke, search,
+    staff_admin, unlock,
+)
 from server.web.templates import TEMPLATES_DIR
 
 _STYLESHEET = TEMPLATES_DIR / "staff" / "staff.css"
@@ -43,4 +46,7 @@ routes = [
     *maintenance.routes,
     *staff_admin.routes,
     *api.routes,
+    *figures.routes,
+    *dashboard.routes,
+    *oplog_search.routes,
 ]

@@ -1,0 +1,85 @@
+"""Named queries behind head office's figures (contract §12): three statements for any range of days.
+
+Everything is read from the operation log, which is never pruned (flows and
+calls are, after their retention), so a month-old day gives the same figures
+as on the day itself, whichever process answers. A flow belongs to the branch
+of the account typed on screen ①: its first ``flow:account:*`` line naming one.
+``branch`` None means every branch (head office); lines with no branch (a
+flow that never reached ①, a call that matched nobody's check) count for
+head office only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import asyncpg
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+# The flow and call lines of [$1, $2), each with its Tokyo day and hour and its flow's branch.
+_SCOPED_LINES = """
+    WITH raw AS (
+        SELECT id, at, event, reason_code, client_id, flow_id, branch_code, detail->>'result' AS call_result
+          FROM operation_log
+         WHERE at >= $1 AND at < $2 AND (event LIKE 'flow:%' OR event = 'ivr:call')),
+    flow_branch AS (
+        SELECT DISTINCT ON (flow_id) flow_id, branch_code
+          FROM operation_log
+         WHERE flow_id IN (SELECT flow_id FROM raw WHERE flow_id IS NOT NULL)
+           AND event LIKE 'flow:account:%' AND branch_code IS NOT NULL
+         ORDER BY flow_id, id)
+    SELECT raw.*, (raw.at AT TIME ZONE 'Asia/Tokyo')::date AS day,
+           extract(hour FROM raw.at AT TIME ZONE 'Asia/Tokyo')::int AS hour,
+           COALESCE(fb.branch_code, raw.branch_code) AS flow_branch
+      FROM raw LEFT JOIN flow_branch fb USING (flow_id)
+"""
+
+
+async def line_counts(conn: Conn, start: datetime, end: datetime, branch: str | None) -> list[asyncpg.Record]:
+    """Per Tokyo day, app, event, reason code and call result (with the hour for calls): lines and distinct flows."""
+    return await conn.fetch(
+        f"""WITH scoped AS ({_SCOPED_LINES})
+            SELECT day, client_id, event, reason_code, call_result,
+                   CASE WHEN event = 'ivr:call' THEN hour END AS hour,
+                   count(*)::int AS lines, count(DISTINCT flow_id)::int AS flows
+              FROM scoped
+             WHERE $3::text IS NULL OR flow_branch = $3
+             GROUP BY 1, 2, 3, 4, 5, 6""",
+        start, end, branch,
+    )
+
+
+async def durations(conn: Conn, start: datetime, end: datetime, branch: str | None) -> list[asyncpg.Record]:
+    """Median and 90th percentile of the seconds from /authorize to approval, per Tokyo day of approval and overall (day NULL)."""
+    return await conn.fetch(
+        f"""WITH scoped AS ({_SCOPED_LINES}),
+            took AS (
+                SELECT a.day, extract(epoch FROM a.at - s.at)::float8 AS seconds
+                  FROM scoped a
+                  JOIN operation_log s ON s.flow_id = a.flow_id AND s.event = 'flow:authorize:start'
+                 WHERE a.event = 'flow:consent:approve' AND ($3::text IS NULL OR a.flow_branch = $3))
+            SELECT day, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median,
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) AS p90
+              FROM took GROUP BY GROUPING SETS ((day), ())""",
+        start, end, branch,
+    )
+
+
+async def live_links(conn: Conn, first: date, last: date, now: datetime, branch: str | None) -> list[asyncpg.Record]:
+    """Per Tokyo day and app: the links (grants) in force at the end of that day, or at ``now`` for a day not over."""
+    return await conn.fetch(
+        """SELECT d.day::date AS day, g.client_id, count(*)::int AS links
+             FROM generate_series($1::date, $2::date, interval '1 day') AS d(day)
+             CROSS JOIN LATERAL (SELECT least(((d.day + interval '1 day')::timestamp AT TIME ZONE 'Asia/Tokyo'), $3) AS t) e
+             JOIN oauth_grant g ON g.authenticated_at < e.t AND (g.revoked_at IS NULL OR g.revoked_at >= e.t) AND g.expires_at > e.t
+             JOIN account a ON a.id = g.account_id
+            WHERE $4::text IS NULL OR a.branch_code = $4
+            GROUP BY 1, 2""",
+        first, last, now, branch,
+    )
+
+
+async def app_names(conn: Conn) -> dict[str, str]:
+    rows = await conn.fetch("SELECT client_id, name FROM oauth_client WHERE kind = 'app'")
+    return {row["client_id"]: row["name"] for row in rows}
