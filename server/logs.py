@@ -40,7 +40,7 @@ _IDENTIFIER = re.compile(
     r"|(?:CA|RE)?[0-9a-fA-F]{32})(?![0-9A-Za-z])"
 )
 # A key naming how many of something (access_tokens=3, pins, rows): its whole-number value is a count.
-_COUNT_KEY = re.compile(r"(s|_count|_rows)$", re.IGNORECASE)
+_COUNT_KEY = re.compile(r"((?<!s)s|_count|_rows)$", re.IGNORECASE)  # not "pass"
 # Every pattern above needs a digit or an @: text with neither is left as it is, cheaply
 # (most values of most lines, such as a path or an event name).
 _MAYBE_PERSONAL = re.compile(r"[\d@]")

@@ -42,9 +42,9 @@ def test_counts_and_ids_survive_a_whole_line(log_lines: list[str]) -> None:
 
 
 def test_a_pin_given_as_a_number_is_still_redacted(log_lines: list[str]) -> None:
-    get_logger("test").info("odd.line", pin=1234, new_pin=4321)
+    get_logger("test").info("odd.line", pin=1234, new_pin=4321, **{"pass": 9876})
     record = json.loads(next(line for line in log_lines if '"odd.line"' in line))
-    assert record["pin"] == record["new_pin"] == "[redacted]"
+    assert record["pin"] == record["new_pin"] == record["pass"] == "[redacted]"
 
 
 def test_timestamps_are_iso_8601_in_tokyo_with_their_offset(log_lines: list[str]) -> None:
