@@ -4,7 +4,7 @@ Five customers open the app's link between 10:00 and 10:30 (Tokyo) on 2026-11-24
 
 - Taro (branch 001) links in 3 minutes; Jiro (002) in 5.
 - Hanako (001) types a wrong birth date once (B82), then calls 130 s after her
-  number was shown: a late call, and screen ④ says B85.
+  number was shown: a late call; screen ④ offers her a new number, and she leaves.
 - Saburo (002) types a wrong PIN three times: B87, B87, then the PIN lock (B88).
 - A fifth customer opens /authorize and leaves before screen ①.
 
@@ -48,14 +48,14 @@ REASONS = zeros(*(f"B8{n}" for n in range(1, 10)), "S01", "S02", "S03")
 # What /staff/api/stats must say of that morning, for head office and for a clerk of branch 001.
 HEAD_OFFICE = {
     "started": 5, "approved": 2, "stages": {"1": 4, "2": 4, "3": 4, "4": 3, "5": 2, "6": 2},
-    "reasons": {**REASONS, "B82": 1, "B85": 1, "B87": 2, "B88": 1}, "locks": {"identity": 0, "pin": 1},
+    "reasons": {**REASONS, "B82": 1, "B87": 2, "B88": 1}, "locks": {"identity": 0, "pin": 1},
     "calls": {"matched": 3, "late": 1, "unregistered": 1, "withheld": 1},
     "apps": [{"client_id": CLIENT_ID, "name": APP_NAME, "started": 5, "approved": 2, "live_links": 2}],
     "duration_seconds": {"median": 240.0, "p90": 288.0},
 }
 BRANCH_001 = {
     "started": 2, "approved": 1, "stages": {"1": 2, "2": 2, "3": 2, "4": 1, "5": 1, "6": 1},
-    "reasons": {**REASONS, "B82": 1, "B85": 1}, "locks": {"identity": 0, "pin": 0},
+    "reasons": {**REASONS, "B82": 1}, "locks": {"identity": 0, "pin": 0},
     "calls": {"matched": 1, "late": 0, "unregistered": 0, "withheld": 0},
     "apps": [{"client_id": CLIENT_ID, "name": APP_NAME, "started": 2, "approved": 1, "live_links": 1}],
     "duration_seconds": {"median": 180.0, "p90": 180.0},

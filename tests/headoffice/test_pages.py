@@ -24,7 +24,7 @@ async def test_head_office_sees_the_morning_as_charts_and_tables(morning: Mornin
         assert f'<svg class="chart" id="{chart}" role="img"' in page
     assert cell(page, "data-figure", "approved") == "2"
     assert (cell(page, "data-figure", "median"), cell(page, "data-figure", "p90")) == ("4:00", "4:48")
-    assert [cell(page, "data-reason", code) for code in ("B82", "B85", "B87", "B88")] == ["1", "1", "2", "1"]
+    assert [cell(page, "data-reason", code) for code in ("B82", "B85", "B87", "B88")] == ["1", "0", "2", "1"]
     assert cell(page, "data-lock", "pin") == "1"
     assert [cell(page, "data-call", key) for key in ("matched", "late", "unregistered", "withheld")] == ["3", "1", "1", "1"]
     # The funnel's bars are the figures: started 5, then ① … ⑥.
