@@ -21,8 +21,20 @@ from server.policy.weak_settings import DEVELOPMENT_SECRETS, production_problems
 
 __all__ = ["ENV_OVERRIDES", "DEVELOPMENT_SECRETS", "ConfigError", "Settings", "load_settings", "read_settings"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "renkei.toml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def shipped(folder: str) -> Path:
+    """sql/ or config/: inside the package when installed from a wheel (setup.py), at the top of a git checkout."""
+    inside = PACKAGE_DIR / folder
+    return inside if inside.is_dir() else PROJECT_ROOT / folder
+
+
+DEFAULT_CONFIG = shipped("config") / "renkei.toml"
+# A relative var_dir: beside the code in a git checkout, in the working directory (the service's) when installed.
+RELATIVE_TO = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() else Path.cwd()
+
 
 @dataclass(frozen=True)
 class DatabaseSettings:
@@ -278,7 +290,7 @@ def _build(top: _Section, environ: Mapping[str, str]) -> Settings:
     return Settings(
         env=env,
         public_url=_public_url(top),
-        var_dir=var_dir if var_dir.is_absolute() else PROJECT_ROOT / var_dir,
+        var_dir=var_dir if var_dir.is_absolute() else RELATIVE_TO / var_dir,
         config_file=top.sources.files[0],
         database=_database(top.table("database")),
         bank=BankSettings(**{k: top.table("bank").str(k) for k in BankSettings.__dataclass_fields__}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from server import __version__
 from server.cli import accounts, clients, customers, demo, keys, locks, oplog, retention, serve, staff
 from server.cli import simulate as simulate_cli
 from server.db.reach import DatabaseUnreachable
@@ -20,6 +21,7 @@ class _Renkei(click.Group):
 
 
 @click.group(cls=_Renkei, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="renkei", message="%(prog)s %(version)s")
 def main() -> None:
     """Renkei, the bank's API連携認証 server.
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import asyncpg
 
 from server.logs import get_logger
-from server.settings import PROJECT_ROOT
+from server.settings import shipped
 
-SQL_DIR = PROJECT_ROOT / "sql"
+SQL_DIR = shipped("sql")
 _LOCK_KEY = 0x52454E4B45490001  # "RENKEI" + 1: the migration lock's advisory key
 
 log = get_logger(__name__)

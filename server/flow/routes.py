@@ -9,10 +9,10 @@ from server.flow import account, call, consent, customer, phone, pin
 from server.flow.leave import leave
 from server.flow.visit import screen_endpoint
 from server.oauth.authorize import authorize
-from server.settings import PROJECT_ROOT
+from server.settings import PACKAGE_DIR
 from server.web.paths import LEAVE_PATH
 
-STATIC_DIR = PROJECT_ROOT / "server" / "static"
+STATIC_DIR = PACKAGE_DIR / "static"
 
 routes = [
     Route("/authorize", authorize, methods=["GET"]),

@@ -79,8 +79,8 @@ async def test_serve_waits_for_a_postgres_that_appears_within_the_retry_time(
     relay = WireCounter(database_url, port=free_port())  # PostgreSQL's port, closed until the relay starts
     process = _command(["serve", "--port", str(port)], _config(tmp_path, cheap_config, retry_seconds=30), relay.url())
     try:
-        await asyncio.sleep(2)
-        assert process.poll() is None  # still trying
+        waiting = await asyncio.wait_for(asyncio.to_thread(_line_with, process, "database.unreachable"), 30)
+        assert "connection refused" in waiting and process.poll() is None  # still trying
         await relay.start()
         async with httpx.AsyncClient() as http, asyncio.timeout(30):
             while True:
@@ -94,7 +94,14 @@ async def test_serve_waits_for_a_postgres_that_appears_within_the_retry_time(
         _, err = await asyncio.to_thread(process.communicate, timeout=30)
         await relay.close()
     assert process.returncode == 0, err[-3000:]
-    assert "database.unreachable" in err and "connection refused" in err
+
+
+def _line_with(process: subprocess.Popen[str], words: str) -> str:
+    assert process.stderr is not None
+    for line in process.stderr:
+        if words in line:
+            return line
+    raise AssertionError(f"the command ended without saying {words!r}")
 
 
 def test_a_port_in_use_fails_before_ready_and_names_the_option(tmp_path: Path, cheap_config: Path, database_url: str) -> None:

@@ -28,7 +28,8 @@ from server.clock import write_clock_offset
 from tests.cli.conftest import _clean_environment, cheap_config, renkei  # noqa: F401  (fixtures: the real `renkei` command)
 from tests.conftest import OPEN_HOURS, free_port
 from tests.e2e.test_customer_flow import JA, _account, _details
-from tests.e2e.test_multi_process import DEMO_APP, DEMO_REDIRECT, TARO_PHONE, Process, _ring, _start, _stop, _until_ready, shared_dir  # noqa: F401
+from tests.e2e.demo_flow import DEMO_APP, DEMO_REDIRECT, TARO_PHONE, ring
+from tests.e2e.test_multi_process import Process, _start, _stop, _until_ready, shared_dir  # noqa: F401
 from tests.flow.walk import pkce_pair
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -115,7 +116,7 @@ async def test_sigterm_with_a_customer_waiting_drains_and_the_page_finishes_on_t
         exit_seconds = time.monotonic() - signalled
         assert exit_seconds < GRACE_SECONDS
 
-        call = await _ring(http, second.url, public_url=public, caller=TARO_PHONE, to=auth_number)
+        call = await ring(http, second.url, public_url=public, caller=TARO_PHONE, to=auth_number)
         assert "<Reject" in call.text
     await expect(page).to_have_url(f"{public}/flow/pin", timeout=20_000)  # no click: the page heard it on the second
     await page.get_by_label(JA["pin"]).fill(TARO.pin)
