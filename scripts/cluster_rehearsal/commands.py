@@ -178,9 +178,11 @@ def _describe(each: Host) -> str:
 
 
 def down() -> None:
-    processes.remove_groups(processes.root_group())
-    network.remove_all()
-    shutil.rmtree(STATE, ignore_errors=True)
+    try:
+        processes.remove_groups(processes.root_group())
+    finally:  # whatever happens, the network and the files go too
+        network.remove_all()
+        shutil.rmtree(STATE, ignore_errors=True)
     print("down: no process, namespace or file of the rehearsal is left")
 
 

@@ -25,8 +25,10 @@ def until(what: str, check: Callable[[], bool], timeout: float = 90, log: str | 
     """Wait for ``check``; give up after ``timeout``, or at once when what should answer has died (``alive``)."""
     deadline = time.monotonic() + timeout
     while not check():
-        if time.monotonic() > deadline or not alive():
-            hint = f" (see {log})" if log else ""
+        hint = f" (see {log})" if log else ""
+        if not alive():
+            raise SystemExit(f"gave up waiting for {what}: it stopped{hint}")
+        if time.monotonic() > deadline:
             raise SystemExit(f"gave up waiting for {what} after {timeout:.0f} s{hint}")
         time.sleep(0.25)
 

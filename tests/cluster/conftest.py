@@ -43,6 +43,10 @@ MACHINE_LOCK = Path("/run/lock/rk-cluster.lock")
 def cluster() -> Iterator[Cluster]:
     if os.geteuid() != 0:
         pytest.fail("the rehearsal needs root (network namespaces, cgroups, Debian packages): run the tests as root, as CI does")
+    if os.environ.get("RENKEI_CLUSTER_REUSE") and (STATE / "cluster.json").exists():
+        # While writing a scenario: the rehearsal that scripts/cluster up left running, left running.
+        yield Cluster(json.loads((STATE / "cluster.json").read_text()), cluster_command)
+        return
     with open(MACHINE_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another session's rehearsal finishes first
         yield from _rehearsal()

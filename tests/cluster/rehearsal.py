@@ -8,7 +8,8 @@ import io
 import json
 import ssl
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -43,6 +44,14 @@ class Person:
 def people(branch_code: str, count: int) -> list[Person]:
     """``count`` customers of one branch (each scenario its own branch: locks and counts stay apart)."""
     return [Person(branch_code, f"{n:07d}", f"+8190{branch_code}{n:05d}") for n in range(1, count + 1)]
+
+
+async def eventually(what: str, check: Callable[[], Awaitable[bool]], timeout: float = 60) -> float:
+    """Wait until ``check`` holds; the monotonic time it first did."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.2)
+    return time.monotonic()
 
 
 class Cluster:
@@ -92,6 +101,20 @@ class Cluster:
             if (await self.patroni(name, "primary"))[0] == 200:
                 return name
         return None
+
+    async def members(self) -> list[dict]:
+        """Patroni's view of the PostgreSQL hosts (``name``, ``role``: leader, sync_standby, replica; ``state``)."""
+        for name in self.names("postgres"):
+            status, cluster = await self.patroni(name, "cluster")
+            if status == 200:
+                return cluster["members"]
+        return []
+
+    async def switchover(self, leader: str, candidate: str) -> None:
+        """A planned switchover, as an operator asks Patroni for one."""
+        async with httpx.AsyncClient(timeout=30) as http:
+            answer = await http.post(f"http://{self.address(leader)}:8008/switchover", json={"leader": leader, "candidate": candidate})
+        assert answer.status_code == 200, answer.text
 
     async def database(self, name: str | None = None) -> asyncpg.Connection:
         """A connection to one PostgreSQL host (the primary by default), as Renkei's role."""
