@@ -13,15 +13,14 @@ import asyncpg
 
 from cluster_rehearsal import network, packages, pki, processes, services, waiting
 from cluster_rehearsal.state import CLOCK_FILE, STATE, create_secrets, load_secrets, write_cluster_json
-from cluster_rehearsal.topology import BRIDGE, HOSTS, Host, host, of_role
+from cluster_rehearsal.topology import HOSTS, Host, host, of_role
 from server.settings import PROJECT_ROOT
 
 GRACE_SECONDS = 30  # above the server's shutdown grace: a graceful stop is never cut short
 
 
 def up() -> None:
-    if network.bridge_exists() and not STATE.exists():
-        raise SystemExit(f"a rehearsal of another checkout is running (the bridge {BRIDGE} exists): its scripts/cluster down first")
+    _refuse_if_not_ours()
     if any(network.exists(h.netns) for h in HOSTS) or STATE.exists():
         print("an earlier rehearsal is still here: taking it down first", flush=True)
         down()
@@ -29,7 +28,7 @@ def up() -> None:
     began = time.monotonic()
     secrets = create_secrets()
     CLOCK_FILE.write_text("0")
-    network.create_bridge()
+    network.create_bridge(owner=str(PROJECT_ROOT))
     for each in HOSTS:
         network.create_host(each)
     pki.make(STATE / "pki", host("lb").address)
@@ -177,7 +176,15 @@ def _describe(each: Host) -> str:
     return "healthy" if waiting.etcd_healthy(each) else "not answering"
 
 
+def _refuse_if_not_ours() -> None:
+    """The namespaces and the bridge are the machine's: one checkout's rehearsal at a time, and only it takes it down."""
+    owner = network.bridge_owner()
+    if owner not in (None, "", str(PROJECT_ROOT)):
+        raise SystemExit(f"the rehearsal on this machine belongs to {owner}: its scripts/cluster down first")
+
+
 def down() -> None:
+    _refuse_if_not_ours()
     try:
         processes.remove_groups(processes.root_group())
     finally:  # whatever happens, the network and the files go too

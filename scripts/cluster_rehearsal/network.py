@@ -16,14 +16,22 @@ def exists(netns: str) -> bool:
     return netns in ip("netns", "list").stdout.split()
 
 
-def bridge_exists() -> bool:
-    return ip("link", "show", BRIDGE, check=False).returncode == 0
+def bridge_owner() -> str | None:
+    """The checkout whose rehearsal this machine runs (the bridge's alias), or None when none runs."""
+    shown = ip("-d", "link", "show", BRIDGE, check=False)
+    if shown.returncode != 0:
+        return None
+    for line in shown.stdout.splitlines():
+        if line.strip().startswith("alias "):
+            return line.strip().removeprefix("alias ")
+    return ""
 
 
-def create_bridge() -> None:
-    if bridge_exists():
+def create_bridge(owner: str) -> None:
+    if bridge_owner() is not None:
         return
     ip("link", "add", BRIDGE, "type", "bridge")
+    ip("link", "set", BRIDGE, "alias", owner)
     ip("addr", "add", f"{OUTSIDE}/{PREFIX_LENGTH}", "dev", BRIDGE)
     ip("link", "set", BRIDGE, "up")
 

@@ -105,6 +105,7 @@ class Outcome:
     what: str
     status: int  # 0: no answer at all
     ok: bool
+    error: str = ""
 
 
 @dataclass
@@ -130,16 +131,16 @@ class Load:
     def first_success(self, what: str, after: float) -> float | None:
         return next((o.at for o in self.outcomes if o.what == what and o.ok and o.at > after), None)
 
-    def _record(self, what: str, status: int, ok: bool) -> None:
-        self.outcomes.append(Outcome(time.monotonic(), what, status, ok))
+    def _record(self, what: str, status: int, ok: bool, error: str = "") -> None:
+        self.outcomes.append(Outcome(time.monotonic(), what, status, ok, error))
 
     async def _refresher(self, index: int) -> None:
-        async with self.cluster.client(timeout=10) as http:
+        async with self.cluster.client(timeout=30) as http:
             while self.running:
                 try:
                     answer = await refresh(http, self.grants[index])
-                except httpx.TransportError:
-                    self._record("refresh", 0, False)
+                except httpx.TransportError as error:
+                    self._record("refresh", 0, False, repr(error))
                     await asyncio.sleep(0.2)
                     continue
                 self._record("refresh", answer.status_code, answer.status_code == 200)
@@ -149,10 +150,10 @@ class Load:
 
     async def _linker(self, person: Person) -> None:
         while self.running:
-            async with self.cluster.client(timeout=10) as http:
+            async with self.cluster.client(timeout=30) as http:
                 try:
                     await browser(self.cluster, http).link(person)
                     self._record("link", 200, True)
                 except (AssertionError, httpx.HTTPError, KeyError) as error:
-                    self._record("link", getattr(getattr(error, "response", None), "status_code", 0), False)
+                    self._record("link", getattr(getattr(error, "response", None), "status_code", 0), False, repr(error)[:300])
                     await asyncio.sleep(0.2)
