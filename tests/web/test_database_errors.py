@@ -48,6 +48,16 @@ async def test_a_session_terminated_by_the_server_is_unreachable(database_url: s
     assert is_unreachable(first) and is_unreachable(second)
 
 
+async def test_a_write_refused_by_a_server_that_became_a_standby_is_unreachable(db: asyncpg.Pool) -> None:
+    """After a switchover, a connection still on the old primary finds it read-only: not a bug, the primary moved."""
+    async def write_on_a_standby() -> None:
+        async with db.acquire() as conn, conn.transaction(readonly=True):  # what every write meets on a standby
+            await conn.execute("CREATE TEMPORARY TABLE refused (n int)")
+
+    error = await _raised(write_on_a_standby)
+    assert isinstance(error, asyncpg.ReadOnlySQLTransactionError) and is_unreachable(error)
+
+
 @pytest.mark.parametrize(("what", "sql"), [
     ("a syntax error", "SELEC 1"),
     ("a constraint or type error", "SELECT 1/0"),
