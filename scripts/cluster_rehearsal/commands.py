@@ -179,8 +179,8 @@ def _describe(each: Host) -> str:
 def _refuse_if_not_ours() -> None:
     """The namespaces and the bridge are the machine's: one checkout's rehearsal at a time, and only it takes it down."""
     owner = network.bridge_owner()
-    if owner not in (None, "", str(PROJECT_ROOT)):
-        raise SystemExit(f"the rehearsal on this machine belongs to {owner}: its scripts/cluster down first")
+    if owner not in (None, str(PROJECT_ROOT)):
+        raise SystemExit(f"the rehearsal on this machine belongs to {owner or 'another checkout'}: its scripts/cluster down first")
 
 
 def down() -> None:

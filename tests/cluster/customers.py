@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 import httpx
 
 from ivr.simulate import simulate_call
-from server.demo import DEMO_CLIENT_SECRET
+from server.demo import DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, DEMO_SANDBOX_CLIENT_ID
 from tests.cluster.rehearsal import Cluster, Person
 from tests.flow.walk import Customer, auth_number_of, pkce_pair, reason_of, redirect_query
 
-APP = "demo-fintech"
-APP_REDIRECT = "http://127.0.0.1:8080/callback"
+APP = DEMO_SANDBOX_CLIENT_ID  # a sandbox app: client_secret_basic, no PAR (demo-fintech is the FAPI 2.0 one)
+APP_REDIRECT = DEMO_REDIRECT_URI
 SERVED_BY = "x-served-by"  # the balancer names the app host that answered
 
 
@@ -83,7 +83,8 @@ async def refresh(http: httpx.AsyncClient, refresh_token: str) -> httpx.Response
 
 
 async def wait_screen_event(http: httpx.AsyncClient, reconnect_after: float = 3.0) -> tuple[str, str]:
-    """What the wait screen's EventSource does: listen, and reconnect when the stream ends without an answer.
+    """What the wait screen's script does: listen, and listen again when the stream ends without an answer
+    (a host going away says ``reconnect``; a lost one just stops).
 
     Returns the event (``matched`` or ``expired``) and the app host whose stream delivered it.
     """
@@ -92,7 +93,7 @@ async def wait_screen_event(http: httpx.AsyncClient, reconnect_after: float = 3.
             async with http.stream("GET", "/flow/phone/events", timeout=httpx.Timeout(20, read=30)) as stream:
                 if stream.status_code == 200:
                     async for line in stream.aiter_lines():
-                        if line.startswith("event: "):
+                        if line.startswith("event: ") and line != "event: reconnect":
                             return line.removeprefix("event: "), stream.headers.get(SERVED_BY, "?")
         except httpx.TransportError:
             pass
