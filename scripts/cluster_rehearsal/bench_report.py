@@ -27,15 +27,20 @@ def write_section(results: dict, machine: str) -> None:
 
 def _render(results: dict, machine: str) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"Measured {when} on {machine}, the whole rehearsal (etcd, three PostgreSQL, two app hosts"
+    lines = [f"Measured {when} on {machine}: the whole rehearsal (etcd, three PostgreSQL, two app hosts"
              f" with one worker each, the balancer) on that one machine. Load through the balancer: {results['load']}.",
-             "", "| event | service back (first successful `/token` after it) | requests failed / made meanwhile |",
-             "|---|---|---|"]
+             "", "| event | service back (first successful `/token` after it) | requests failed / made meanwhile | what failed |",
+             "|---|---|---|---|"]
     for f in results["failovers"]:
-        lines.append(f"| primary {f['host']} loses power | {f['seconds']} s | {f['failed']} / {f['requests']} |")
+        lines.append(f"| primary {f['host']} loses power | {f['seconds']} s | {f['failed']} / {f['requests']} | {_kinds(f)} |")
     s = results["switchover"]
-    lines.append(f"| planned switchover {s['from']} → {s['to']} | – | {s['failed']} / {s['requests']} (the switchover and 5 s after) |")
+    lines.append(f"| planned switchover {s['from']} → {s['to']} (and 5 s after) | – | {s['failed']} / {s['requests']} | {_kinds(s)} |")
     for r in results["rolling_restarts"]:
-        lines.append(f"| rolling restart of both app hosts ({r['seconds']} s) | – | {r['failed']} / {r['requests']} |")
-    lines += ["", f"Median failover: **{results['median_failover_seconds']} s** (target: within 15 s)."]
+        lines.append(f"| rolling restart of both app hosts ({r['seconds']} s) | – | {r['failed']} / {r['requests']} | {_kinds(r)} |")
+    lines += ["", f"Median failover: **{results['median_failover_seconds']:.1f} s** (target: within 15 s)."]
     return "\n".join(lines)
+
+
+def _kinds(measurement: dict) -> str:
+    kinds = measurement.get("failures", {})
+    return "; ".join(f"{kind.replace('|', '/')} ×{count}" for kind, count in sorted(kinds.items(), key=lambda k: -k[1])) or "none"
