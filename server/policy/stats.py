@@ -95,19 +95,19 @@ class Tally:
     apps: dict[str, dict[str, int]] = field(default_factory=dict)
     duration_seconds: dict[str, float | None] = field(default_factory=lambda: {"median": None, "p90": None})
 
-    def _app(self, client_id: str) -> dict[str, int]:
+    def app(self, client_id: str) -> dict[str, int]:
         return self.apps.setdefault(client_id, {"started": 0, "approved": 0, "live_links": 0})
 
     def add(self, row: Mapping[str, Any]) -> None:
         event, lines = row["event"], row["lines"]
         if event == STARTED:
             self.started += lines
-            self._app(row["client_id"])["started"] += lines
+            self.app(row["client_id"])["started"] += lines
         if event in STAGE_EVENTS:
             self.stages[STAGE_EVENTS[event]] += row["flows"]
         if event == APPROVED:
             self.approved += lines
-            self._app(row["client_id"])["approved"] += lines
+            self.app(row["client_id"])["approved"] += lines
         if event == CALL:
             self._call(row)
         elif row["reason_code"] in self.reasons:
@@ -140,9 +140,9 @@ def fold(period: Period, lines: Iterable[Mapping[str, Any]], durations: Iterable
         tally = total if row["day"] is None else per_day[row["day"]]
         tally.duration_seconds = {"median": _seconds(row["median"]), "p90": _seconds(row["p90"])}
     for row in links:
-        per_day[row["day"]]._app(row["client_id"])["live_links"] = row["links"]
+        per_day[row["day"]].app(row["client_id"])["live_links"] = row["links"]
         if row["day"] == period.last:  # the range's links are those in force at its end
-            total._app(row["client_id"])["live_links"] = row["links"]
+            total.app(row["client_id"])["live_links"] = row["links"]
     return {"from": period.first.isoformat(), "to": period.last.isoformat(), **total.document(names),
             "days": [{"date": day.isoformat(), **tally.document(names)} for day, tally in per_day.items()]}
 
