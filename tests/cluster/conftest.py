@@ -29,6 +29,17 @@ SCRIPT = PROJECT_ROOT / "scripts" / "cluster"
 STATE = PROJECT_ROOT / "var" / "cluster"
 
 
+# Figures a scenario reports (the time from a primary's loss to the first /token), shown after the run.
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    if FIGURES:
+        terminalreporter.section("production rehearsal", sep="-")
+        for line in FIGURES:
+            terminalreporter.line(line)
+
+
 def cluster_command(*args: str, timeout: float = 180) -> str:
     done = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"scripts/cluster {' '.join(args)}:\n{done.stdout}\n{done.stderr}"

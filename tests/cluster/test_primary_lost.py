@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.cluster.conftest import FIGURES
 from tests.cluster.customers import Load, browser, refresh
 from tests.cluster.rehearsal import Cluster, eventually, people
 from tests.flow.walk import reason_of
@@ -65,8 +66,8 @@ async def test_the_primary_losing_power_under_load_loses_nothing_committed_and_s
         assert reason_of(guesser.page) == "B83"
     seconds = load.first_success("refresh", lost_at) - lost_at
     record_property("failover_seconds", round(seconds, 1))
-    print(f"primary lost: first successful /token {seconds:.1f} s after the loss;"
-          f" {len(load.failures(lost_at, back_at))} requests failed meanwhile")
+    FIGURES.append(f"primary lost: the first successful /token {seconds:.1f} s after the loss;"
+                   f" {len(load.failures(lost_at, back_at))} refreshes and flows failed meanwhile (refused at once, tried again)")
     assert seconds < 15
     assert await cluster.primary() not in (None, primary)
 
