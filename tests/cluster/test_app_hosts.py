@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from tests.cluster.customers import SERVED_BY, Load, browser
@@ -62,8 +63,7 @@ async def test_an_app_host_cut_off_from_the_database_is_taken_out_and_no_custome
 
 
 async def _app_readyz(cluster: Cluster, app: str, status: int) -> bool:
-    import httpx
-
+    """The app host's own /readyz, asked directly (not through the balancer)."""
     async with httpx.AsyncClient(timeout=3) as http:
         try:
             return (await http.get(f"http://{cluster.address(app)}:8000/readyz")).status_code == status
@@ -71,13 +71,13 @@ async def _app_readyz(cluster: Cluster, app: str, status: int) -> bool:
             return False
 
 
-async def _served_by(http, count: int = 10) -> set[str]:  # type: ignore[no-untyped-def]
+async def _served_by(http: httpx.AsyncClient, count: int = 10) -> set[str]:
     answers = [await http.get("/readyz") for _ in range(count)]
     assert all(a.status_code == 200 for a in answers)
     return {a.headers[SERVED_BY] for a in answers}
 
 
-async def _only(http, app: str) -> bool:  # type: ignore[no-untyped-def]
+async def _only(http: httpx.AsyncClient, app: str) -> bool:
     return await _served_by(http) == {app}
 
 
