@@ -1,7 +1,7 @@
 """Every process of a host in one cgroup (v2), so that a host stops as a whole, as at a power loss.
 
 A service is started inside its host's network namespace, as its own user, in
-``rk-cluster/HOST/SERVICE``; its pid file and log sit in the host's directory.
+``rk-cluster-SLOT/HOST/SERVICE``; its pid file and log sit in the host's directory.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cluster_rehearsal.topology import Host
+from cluster_rehearsal.topology import SLOT, Host
 
-ROOT_GROUP = "rk-cluster"
+ROOT_GROUP = f"rk-cluster-{SLOT}"
 
 
 def _cgroup2_mount() -> Path:

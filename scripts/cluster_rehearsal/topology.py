@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from server.settings import PROJECT_ROOT
 
-SUBNET = "10.77.0"
+
+def _slot(checkout: Path) -> int:
+    """Each checkout its own names and /24 (1-199), so that one checkout's rehearsal, even one left
+    behind by a killed run, never stands in another's way."""
+    return int.from_bytes(hashlib.sha256(str(checkout).encode()).digest()[:4], "big") % 199 + 1
+
+
+SLOT = _slot(PROJECT_ROOT)
+SUBNET = f"10.77.{SLOT}"
 PREFIX_LENGTH = 24
-BRIDGE = "rk-br0"
+BRIDGE = f"rk-{SLOT}-br"
 # The bridge's own address: the customers' side, where tests and the operator's shell stand.
 OUTSIDE = f"{SUBNET}.1"
 STATE = PROJECT_ROOT / "var" / "cluster"
@@ -27,7 +36,7 @@ class Host:
 
     @property
     def netns(self) -> str:
-        return f"rk-{self.name}"
+        return f"rk-{SLOT}-{self.name}"  # at most 15 characters: it also names the host's end of its veth pair
 
     @property
     def home(self) -> Path:

@@ -24,6 +24,7 @@ from tests.conftest import OPEN_HOURS
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 from cluster_rehearsal.processes import root_group  # noqa: E402  (scripts/ is not a package)
+from cluster_rehearsal.topology import BRIDGE, HOSTS, OUTSIDE  # noqa: E402, F401  (OUTSIDE: for the tests)
 
 SCRIPT = PROJECT_ROOT / "scripts" / "cluster"
 STATE = PROJECT_ROOT / "var" / "cluster"
@@ -74,7 +75,8 @@ def _rehearsal() -> Iterator[Cluster]:
 
 
 def _nothing_left_behind() -> None:
-    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
-    assert " rk-" not in " " + namespaces and "rk-" not in links, (namespaces, links)
+    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+    links = [line.split()[0].split("@")[0] for line in subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout.splitlines()]
+    ours = {h.netns for h in HOSTS} | {BRIDGE}
+    assert not ours & (set(namespaces) | set(links)), (namespaces, links)
     assert not STATE.exists() and not root_group().exists()

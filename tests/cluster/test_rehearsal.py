@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cluster.conftest import OUTSIDE
 from tests.cluster.customers import browser
 from tests.cluster.rehearsal import Cluster, people
 
@@ -43,7 +44,7 @@ async def test_throttles_and_the_log_see_the_customer_not_the_balancer_and_a_for
         ip = await conn.fetchval("SELECT ip FROM operation_log WHERE ip IS NOT NULL ORDER BY id DESC LIMIT 1")
     finally:
         await conn.close()
-    assert ip == "10.77.0.1"  # the customers' side of the network, as the balancer saw it
+    assert ip == OUTSIDE  # the customers' side of the network, as the balancer saw it
 
 
 async def test_the_renkei_command_runs_on_an_app_host_with_the_clusters_settings(cluster: Cluster):
