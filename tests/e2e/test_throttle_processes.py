@@ -21,7 +21,8 @@ import pytest
 from server.clock import write_clock_offset
 from tests.cli.conftest import _clean_environment, cheap_config, renkei  # noqa: F401  (fixtures: the real `renkei` command)
 from tests.conftest import OPEN_HOURS, free_port
-from tests.e2e.test_multi_process import DEMO_APP, DEMO_REDIRECT, Process, _start, _stop, _until_ready, shared_dir  # noqa: F401
+from tests.e2e.demo_flow import DEMO_APP, DEMO_REDIRECT
+from tests.e2e.test_multi_process import Process, _start, _stop, _until_ready, shared_dir  # noqa: F401
 from tests.flow.walk import csrf_of, pkce_pair, reason_of
 
 pytestmark = pytest.mark.slow

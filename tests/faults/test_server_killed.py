@@ -17,7 +17,8 @@ import psutil
 import pytest
 
 from tests.cli.conftest import cheap_config, renkei  # noqa: F401  (fixtures)
-from tests.e2e.test_multi_process import DEMO_APP, _ring, processes, shared_dir  # noqa: F401  (fixtures)
+from tests.e2e.demo_flow import DEMO_APP, ring
+from tests.e2e.test_multi_process import processes, shared_dir  # noqa: F401  (fixtures)
 from tests.flow.walk import Account, Customer, auth_number_of, csrf_of, redirect_query
 
 pytestmark = pytest.mark.slow
@@ -56,7 +57,7 @@ async def test_a_server_killed_mid_approval_leaves_nothing_half_written_and_the_
         await customer.start(client_id=DEMO_APP)
         await customer.through_identity(taro)
         await customer.post("/flow/phone")
-        await _ring(http, first.url, public_url=first.url, caller=taro.phones[0], to=auth_number_of(customer.page))
+        await ring(http, first.url, public_url=first.url, caller=taro.phones[0], to=auth_number_of(customer.page))
         await customer.post("/flow/phone/call")
         await customer.post("/flow/pin", {"pin": taro.pin})
         approve = {"csrf_token": csrf_of(customer.page), "decision": "approve"}
