@@ -55,16 +55,24 @@ def bank(request: Request) -> BankApi:
     return request.app.state.bank
 
 
+def no_such_account() -> Response:
+    return JSONResponse({"error": "not_found", "error_description": "this bank holds no such account"}, 404, headers=NO_STORE)
+
+
 async def account(request: Request) -> Response:
     facts = await bank(request).authorized(request, "accounts:read")
-    found = bank(request).ledger[facts.account]
+    found = bank(request).ledger.get(facts.account)
+    if found is None:
+        return no_such_account()
     return JSONResponse({"account": {"type": found.type_name, "number": found.masked_number},
                          "balance": found.balance, "currency": "JPY"}, headers=NO_STORE)
 
 
 async def transactions(request: Request) -> Response:
     facts = await bank(request).authorized(request, "transactions:read")
-    found = bank(request).ledger[facts.account]
+    found = bank(request).ledger.get(facts.account)
+    if found is None:
+        return no_such_account()
     rows = [{"date": t.date.isoformat(), "description": t.description, "amount": t.amount, "balance": t.balance}
             for t in reversed(found.transactions[-LATEST:])]
     return JSONResponse({"account": {"type": found.type_name, "number": found.masked_number}, "transactions": rows},

@@ -79,6 +79,8 @@ async def start(request: Request) -> Response:
     session = session_of(request)
     if session and session.tokens:
         return RedirectResponse("/account", status_code=303)
+    if session:
+        return page(request, "start.html", csrf_token=session.csrf_token)
     session_id, session = secrets.token_urlsafe(32), Session(csrf_token=secrets.token_urlsafe(32))
     demo(request).sessions[session_id] = session
     response = page(request, "start.html", csrf_token=session.csrf_token)
@@ -121,6 +123,8 @@ async def callback(request: Request) -> Response:
         session.tokens = await bank.exchange_code(app.client, await app.server_metadata(), query.get("code", ""), pending)
     except bank.ServerSaid as said:
         return problem_page(request, *problem_for(said.error, said.description))
+    except httpx.HTTPError:
+        return problem_page(request, PROBLEMS["unreachable"], "unreachable")
     return RedirectResponse("/account", status_code=303)
 
 

@@ -83,12 +83,12 @@ async def post_with_dpop(client: Client, metadata: dict[str, Any], endpoint: str
         body = {**form, "client_id": client.client_id, **client.assertion(metadata["issuer"])}
         headers = {"DPoP": client.dpop_proof(dpop_key, "POST", url, nonce=nonce), "Accept": "application/json"}
         response = await client.http.post(url, data=body, headers=headers)
-        if response.status_code == 400 and response.json().get("error") == "use_dpop_nonce" and nonce is None:
+        answer = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        if answer.get("error") == "use_dpop_nonce" and nonce is None and "DPoP-Nonce" in response.headers:
             nonce = response.headers["DPoP-Nonce"]
             continue
         break
     if response.status_code >= 400:
-        answer = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
         raise ServerSaid(answer.get("error", "server_error"), answer.get("error_description", ""), response.status_code,
                          response.headers.get("Retry-After"))
     return response

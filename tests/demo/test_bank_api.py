@@ -14,14 +14,16 @@ from demo.fintech_app import fapi2_client
 from server import demo as seed
 from tests.conftest import RunningServer, free_port
 from tests.demo.conftest import running
+from tests.flow.walk import create_account
 from tests.oauth.factories import App, add_code
 
 
-async def linked(world, db, clock, *, scopes: list[str] | None = None) -> fapi2_client.Tokens:  # type: ignore[no-untyped-def]
+async def linked(world, db, clock, *, scopes: list[str] | None = None,  # type: ignore[no-untyped-def]
+                 account_id: int | None = None) -> fapi2_client.Tokens:
     """Tokens of the demo app for Taro's account, bound to a new DPoP key, from Renkei's real /token."""
     client, dpop_key = world.demo_app.client, ECKey.generate_key("P-256", private=True)
-    code = await add_code(db, App(client.client_id, client.redirect_uri), account_id=world.taro.id, now=clock.now(),
-                          dpop_jkt=dpop_key.thumbprint())
+    code = await add_code(db, App(client.client_id, client.redirect_uri), account_id=account_id or world.taro.id,
+                          now=clock.now(), dpop_jkt=dpop_key.thumbprint())
     if scopes is not None:
         await db.execute("UPDATE oauth_grant SET scopes = $2 WHERE id = $1", code.grant_id, scopes)
     pending = fapi2_client.PendingLink("state", code.verifier, dpop_key)
@@ -138,3 +140,11 @@ async def test_an_api_that_requires_nonces_answers_use_dpop_nonce_then_accepts_t
         assert again.status_code == 200, again.text
     finally:
         await nonce_api.stop()
+
+
+async def test_an_account_the_bank_api_does_not_hold_is_a_404_not_a_server_error(demo_world, db, clock, settings):
+    stranger = await create_account(db, settings, branch_code="003", account_number="3333333")
+    tokens = await linked(demo_world, db, clock, account_id=stranger.id)
+    for path in ("/accounts/me", "/accounts/me/transactions"):
+        response = await call(demo_world, tokens, path)
+        assert response.status_code == 404 and response.json()["error"] == "not_found"
