@@ -8,8 +8,8 @@ called with the DPoP-bound token; a refresh; revocation (連携を解除する).
 What authlib needs for Renkei:
 - private_key_jwt with ``aud`` = the issuer identifier, as a string (FAPI 2.0 §5.3.2.1):
   authlib's ``PrivateKeyJWT`` puts the token endpoint URL there by default, so give it the
-  issuer: ``PrivateKeyJWT(issuer, alg="ES256")``. (requests-oauth2client: pass
-  ``audience=issuer`` to ``PrivateKeyJwt``.)
+  issuer: ``PrivateKeyJWT(issuer, alg="ES256")``. (requests-oauth2client:
+  ``PrivateKeyJwt(client_id, private_jwk, aud=issuer)``.)
 - PAR (RFC 9126) and DPoP (RFC 9449) are not in authlib: the push is one POST, and a proof
   is one JWT signed with joserfc; both are written out below.
 - the ``DPoP-Nonce`` of Renkei's last answer goes into the next proof: a proof with a fresh
