@@ -57,8 +57,8 @@ async def _walk_all_six(page: Page, server, account, labels: dict[str, str], pre
     auth_number = await page.locator("[data-auth-number]").get_attribute("data-auth-number")
     await expect(page.locator("#call-status")).not_to_be_empty()  # listening for the call
     await screenshot(page, f"{prefix}4-call")
-    await run_renkei("simulate-call", "--from", account.phones[0], "--to", auth_number,
-                     env={"RENKEI_PUBLIC_URL": server.url})
+    await run_renkei("simulate-call", "--from", account.phones[0], "--to", auth_number,  # it reads the server's database
+                     env={"RENKEI_PUBLIC_URL": server.url, "DATABASE_URL": server.runtime.settings.database.url})
     await expect(page).to_have_url(f"{server.url}/flow/pin", timeout=10_000)  # no click: the call moved it on
     await screenshot(page, f"{prefix}5-pin")
     await page.get_by_label(labels["pin"]).fill(account.pin)
