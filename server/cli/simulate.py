@@ -85,9 +85,15 @@ def simulate_call_command(from_: str, to: str, call_sid: str | None) -> None:
     async def report(pool: asyncpg.Pool) -> asyncpg.Record | None:
         return await ivr_calls.call_report(pool, call_sid)
 
-    row = with_database(settings, report, migrate_first=False)
+    try:
+        row = with_database(settings, report, migrate_first=False)
+    except (OSError, asyncpg.PostgresError) as error:
+        row, why = None, type(error).__name__
+    else:
+        why = "no record of the call"
     if row is None:
-        raise click.ClickException(f"the server answered, but has no record of call {call_sid}")
+        raise click.ClickException(f"the call was posted and the server answered, but its database ({why}) does not say "
+                                   "whether it matched: DATABASE_URL must name the running server's database")
     which = verdict(row["outcome"], row["number_shown"])
     click.echo(VERDICTS[which].format(caller=shown(caller), to=shown(auth_number), seconds=settings.policy.phone_check_seconds))
     click.echo(f"Twilio was answered: {response.text}")

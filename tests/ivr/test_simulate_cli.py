@@ -16,6 +16,7 @@ from server.clock import FrozenClock
 from server.settings import PROJECT_ROOT
 from server.cli.simulate import VERDICTS, read_number, verdict
 from server.flow.labels import dialling_form
+from tests.conftest import _with_database
 from tests.ivr.conftest import STRANGER, TARO, OpenCheck
 
 RENKEI = str(Path(sys.executable).parent / "renkei")
@@ -97,3 +98,14 @@ async def test_simulate_call_is_refused_in_production(tmp_path: Path) -> None:
         RENKEI_SIGNING_KEYS_FILE=str(tmp_path / "keys.json"),
     )
     assert code != 0 and "development only" in err
+
+
+async def test_simulate_call_says_so_when_it_cannot_read_the_servers_database(
+    server, db: asyncpg.Pool, clock: FrozenClock, open_check: OpenCheck, database_url: str,
+) -> None:  # type: ignore[no-untyped-def]
+    waiting = await open_check([TARO])
+    elsewhere = _with_database(database_url, "no_such_database")
+    code, out, err = await _renkei("simulate-call", "--from", TARO, "--to", waiting.check.auth_number,
+                                   RENKEI_PUBLIC_URL=server.url, DATABASE_URL=elsewhere)
+    assert code == 1 and "no_such_database" in err and "Traceback" not in err
+    assert await phone_check_status(db, waiting.flow_id, clock.now()) == "matched"  # the call itself went through
