@@ -1,4 +1,4 @@
-"""Twilio's request signature: only requests Twilio signed with our auth token are heard.
+"""Twilio's request signature: only requests Twilio signed with one of our auth tokens are heard.
 
 The signature covers the URL Twilio requested, so it is checked against
 ``settings.public_url`` + path, never the Host header: behind a proxy the
@@ -56,7 +56,8 @@ async def signed_form(request: Request, settings: Settings, path: str) -> Immuta
     if form is None:
         return None
     url = signed_url(settings, path, request.url.query)
-    valid = RequestValidator(settings.ivr.twilio_auth_token).validate(url, form, signature)
+    # During a rotation of the auth token Twilio signs with either one: the current first, then the previous.
+    valid = any(RequestValidator(token).validate(url, form, signature) for token in settings.ivr.twilio_auth_tokens)
     return form if valid else _refused(path, "mismatch", url)
 
 

@@ -46,7 +46,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, slow_hash_work
         async with database_url(settings) as url:
             pool = await pool_for(settings.database, url, min_size=settings.database.pool_min, max_size=settings.database.pool_max,
                                   statement_cache_size=settings.database.statement_cache_size)
-            slow_hash = SlowHashPool(settings.secrets.pin_pepper, argon2_params(settings), slow_hash_workers)
+            slow_hash = SlowHashPool(settings.secrets.pin_peppers, argon2_params(settings), slow_hash_workers)
             # The listener holds a session (LISTEN): straight to PostgreSQL when a pooler stands between.
             runtime = Runtime(settings=settings, clock=clock, pool=pool, slow_hash=slow_hash,
                               database_url=settings.database.direct_url or url)

@@ -2,7 +2,9 @@
 
 - PIN: HMAC-SHA256 with a pepper held outside the database, then argon2id.
   A 4-digit PIN's argon2 hash alone falls to 10,000 guesses; without the
-  pepper a leaked table gives nothing to guess against.
+  pepper a leaked table gives nothing to guess against. Peppers have ids: each
+  stored hash names the one it was made with, so a new pepper comes in as
+  customers are re-imported while the old one still verifies the rest.
 - Staff password: argon2id.
 - Client secrets, tokens, cookies: SHA-256 digests (they are long random
   strings already; argon2 would cap /token at a few requests a second).
@@ -24,6 +26,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from passlib.hash import argon2
+
+from server.config_sources import FIRST_PEPPER_ID
+from server.logs import get_logger
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,9 @@ def _timed(submitted_at: float, fn, *args):  # type: ignore[no-untyped-def]
     return max(0.0, time.time() - submitted_at), fn(*args)
 
 
+Peppers = tuple[tuple[str, str], ...]  # (id, secret), the current first (settings.secrets.pin_peppers)
+
+
 class SlowHashPool:
     """argon2 work off the event loop, on every core.
 
@@ -125,8 +135,10 @@ class SlowHashPool:
     loop or the database pool of the server.
     """
 
-    def __init__(self, pepper: str, params: Argon2Params, workers: int | None = None) -> None:
-        self.pepper = pepper
+    def __init__(self, peppers: Peppers | str, params: Argon2Params, workers: int | None = None) -> None:
+        self.peppers = dict(((FIRST_PEPPER_ID, peppers),) if isinstance(peppers, str) else peppers)
+        self.pepper_id = next(iter(self.peppers))  # the current pepper: new hashes are made with it
+        self.pepper = self.peppers[self.pepper_id]
         self.params = params
         self._executor = ProcessPoolExecutor(
             max_workers=workers or helpers_per_process(os.cpu_count() or 1, _server_processes()),
@@ -146,8 +158,13 @@ class SlowHashPool:
     async def hash_pin(self, pin: str) -> str:
         return await self._run(hash_pin, self.pepper, self.params, pin)
 
-    async def verify_pin(self, pin: str, pin_hash: str) -> bool:
-        return await self._run(verify_pin, self.pepper, pin, pin_hash)
+    async def verify_pin(self, pin: str, pin_hash: str, pepper_id: str) -> bool:
+        """Under the pepper the hash was made with; a hash whose pepper is no longer configured never matches."""
+        pepper = self.peppers.get(pepper_id)
+        if pepper is None:
+            log.error("pin.pepper_missing", pepper_id=pepper_id)
+            return False
+        return await self._run(verify_pin, pepper, pin, pin_hash)
 
     async def hash_password(self, password: str) -> str:
         return await self._run(hash_password, self.params, password)

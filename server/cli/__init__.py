@@ -6,6 +6,7 @@ import click
 
 from server import __version__
 from server.cli import accounts, clients, customers, demo, keys, locks, oplog, retention, serve, staff
+from server.cli import client_admin, config_check, migrate_status  # noqa: F401  (client_admin adds to `clients`)
 from server.cli import simulate as simulate_cli
 from server.db.reach import DatabaseUnreachable
 
@@ -31,7 +32,7 @@ def main() -> None:
 
 
 main.add_command(serve.serve)
-main.add_command(serve.migrate_command)
+main.add_command(migrate_status.migrate_group)
 main.add_command(simulate_cli.simulate_call_command)
 main.add_command(demo.seed_demo)
 main.add_command(customers.customers)
@@ -42,3 +43,4 @@ main.add_command(accounts.accounts_group)
 main.add_command(keys.keys_group)
 main.add_command(retention.retention_group)
 main.add_command(oplog.oplog_group)
+main.add_command(config_check.config_group)

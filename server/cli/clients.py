@@ -196,5 +196,7 @@ def add(kind: str, name: str, operator: str, redirect_uris: tuple[str, ...], sco
         client = resource_server_client(jwks_file, jwks_uri, settings.production)
     else:
         profile = profile or ("fapi2" if settings.production else "sandbox")
+        if profile == "sandbox" and not settings.sandbox_apps_allowed:
+            raise click.ClickException("production serves no sandbox app unless [clients] sandbox_in_production = true")
         client = app_client(profile, redirect_uris, scopes, app_credentials(profile, jwks_file, jwks_uri, settings.production))
     _register(settings, {**client, "name": name.strip(), "operator": operator.strip()})

@@ -75,7 +75,7 @@ def _hash_is_current(pin_hash: str | None, params: Argon2Params) -> bool:
 async def _settle_on_pool(slow: SlowHashPool, workers: int, customers: list[Customer], stored: dict, hashes: list[str | None]) -> None:
     """Keep each stored hash that still verifies its row's PIN; hash the other PINs anew."""
     keep = [i for i, c in enumerate(customers) if hashes[i] is None and c.key in stored]
-    verified = await asyncio.gather(*(slow.verify_pin(customers[i].pin, stored[customers[i].key]) for i in keep))
+    verified = await asyncio.gather(*(slow.verify_pin(customers[i].pin, stored[customers[i].key], slow.pepper_id) for i in keep))
     for i, still_good in zip(keep, verified):
         if still_good:
             hashes[i] = stored[customers[i].key]
@@ -88,14 +88,15 @@ async def _settle_on_pool(slow: SlowHashPool, workers: int, customers: list[Cust
 
 async def pin_hashes(settings: Settings, customers: list[Customer], stored: dict) -> list[str]:
     """The hash to store for each customer: the one given (pin_hash column), the stored one
-    when it verifies the PIN under today's parameters (so a re-import changes nothing), or a new one."""
-    params = argon2_params(settings)
+    when it verifies the PIN under today's parameters and pepper (so a re-import changes nothing),
+    or a new one: every hash this returns is made with the current pepper."""
+    params, pepper_id = argon2_params(settings), settings.secrets.pin_pepper_id
     hashes: list[str | None] = [c.pin_hash for c in customers]
-    stored = {key: h for key, h in stored.items() if _hash_is_current(h, params)}
+    stored = {key: h for key, (h, made_with) in stored.items() if made_with == pepper_id and _hash_is_current(h, params)}
     pins = sum(1 for h in hashes if h is None)
     if pins:
         workers = min(os.cpu_count() or 1, pins)
-        slow = SlowHashPool(settings.secrets.pin_pepper, params, workers=workers)
+        slow = SlowHashPool(settings.secrets.pin_peppers, params, workers=workers)
         try:
             await _settle_on_pool(slow, workers, customers, stored, hashes)
         finally:
@@ -103,10 +104,10 @@ async def pin_hashes(settings: Settings, customers: list[Customer], stored: dict
     return [h for h in hashes if h is not None]
 
 
-def account_row(customer: Customer, pin_hash: str) -> tuple:
+def account_row(customer: Customer, pin_hash: str, pepper_id: str) -> tuple:
     c = customer
     return (c.branch_code, c.account_type, c.account_number, c.birth_date, c.name_kana, list(c.phones),
-            pin_hash, c.cash_card, c.status, c.moved_to)
+            pin_hash, c.cash_card, c.status, c.moved_to, pepper_id)
 
 
 async def import_customers(pool: asyncpg.Pool, settings: Settings, customers: list[Customer], now: datetime) -> ImportSummary:
@@ -114,7 +115,7 @@ async def import_customers(pool: asyncpg.Pool, settings: Settings, customers: li
     async with pool.acquire() as conn:
         stored = await accounts.pin_hashes_of(conn, [c.key for c in customers])
     hashes = await pin_hashes(settings, customers, stored)
-    rows = [account_row(c, h) for c, h in zip(customers, hashes, strict=True)]
+    rows = [account_row(c, h, settings.secrets.pin_pepper_id) for c, h in zip(customers, hashes, strict=True)]
     async with pool.acquire() as conn, conn.transaction():
         inserted, updated = await accounts.upsert_accounts(conn, rows, now)
         summary = ImportSummary(len(rows), inserted, updated)

@@ -33,19 +33,20 @@ async def account_by_id(conn: asyncpg.Connection | asyncpg.Pool, account_id: int
 
 # The columns an import writes, in the order of the tuples ``upsert_accounts`` takes.
 IMPORTED_COLUMNS = ("branch_code", "account_type", "account_number", "birth_date", "name_kana", "phones",
-                    "pin_hash", "cash_card", "status", "moved_to")
+                    "pin_hash", "cash_card", "status", "moved_to", "pin_pepper_id")
 
 
-async def pin_hashes_of(conn: asyncpg.Connection | asyncpg.Pool, keys: list[tuple[str, int, str]]) -> dict[tuple[str, int, str], str]:
-    """The stored PIN hash of each (branch_code, account_type, account_number) that exists."""
+async def pin_hashes_of(conn: asyncpg.Connection | asyncpg.Pool,
+                        keys: list[tuple[str, int, str]]) -> dict[tuple[str, int, str], tuple[str, str]]:
+    """The stored PIN hash and its pepper's id of each (branch_code, account_type, account_number) that exists."""
     rows = await conn.fetch(
-        """SELECT a.branch_code, a.account_type, a.account_number, a.pin_hash
+        """SELECT a.branch_code, a.account_type, a.account_number, a.pin_hash, a.pin_pepper_id
              FROM account a
              JOIN unnest($1::text[], $2::smallint[], $3::text[]) AS k(branch_code, account_type, account_number)
                USING (branch_code, account_type, account_number)""",
         [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
     )
-    return {(r["branch_code"], r["account_type"], r["account_number"]): r["pin_hash"] for r in rows}
+    return {(r["branch_code"], r["account_type"], r["account_number"]): (r["pin_hash"], r["pin_pepper_id"]) for r in rows}
 
 
 async def upsert_accounts(conn: asyncpg.Connection, rows: list[tuple], imported_at: datetime) -> tuple[int, int]:
@@ -61,7 +62,7 @@ async def upsert_accounts(conn: asyncpg.Connection, rows: list[tuple], imported_
     await conn.execute(
         """CREATE TEMPORARY TABLE account_import (
                branch_code text, account_type smallint, account_number text, birth_date date, name_kana text,
-               phones text[], pin_hash text, cash_card boolean, status text, moved_to text
+               phones text[], pin_hash text, cash_card boolean, status text, moved_to text, pin_pepper_id text
            ) ON COMMIT DROP"""
     )
     await conn.copy_records_to_table("account_import", records=rows, columns=list(IMPORTED_COLUMNS))

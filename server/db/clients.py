@@ -11,9 +11,13 @@ import asyncpg
 CHANGES_CHANNEL = "renkei_client"
 
 
-async def get_client(conn: asyncpg.Connection | asyncpg.Pool, client_id: str) -> asyncpg.Record | None:
-    """An enabled client, or None."""
-    return await conn.fetchrow("SELECT * FROM oauth_client WHERE client_id = $1 AND disabled_at IS NULL", client_id)
+async def get_client(conn: asyncpg.Connection | asyncpg.Pool, client_id: str, *, sandbox_apps: bool = True) -> asyncpg.Record | None:
+    """An enabled client, or None; with ``sandbox_apps`` false (production, unless allowed), a sandbox app is None too."""
+    return await conn.fetchrow(
+        """SELECT * FROM oauth_client
+            WHERE client_id = $1 AND disabled_at IS NULL AND ($2 OR kind <> 'app' OR profile <> 'sandbox')""",
+        client_id, sandbox_apps,
+    )
 
 
 async def insert_client(

@@ -32,7 +32,7 @@ async def submit(visit: Visit, form: dict[str, str]) -> Response:
     account = visit.account
 
     async def pin_matches() -> bool:
-        return await visit.runtime.slow_hash.verify_pin(parsed.values["pin"], account["pin_hash"])
+        return await visit.runtime.slow_hash.verify_pin(parsed.values["pin"], account["pin_hash"], account["pin_pepper_id"])
 
     attempt = await throttled(visit, lambda: guarded_attempt(
         visit.conn, account_id=account["id"], kind=LockKind.PIN,

@@ -179,7 +179,7 @@ async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connectio
     visit = Visit(request, runtime, conn, flow, stage, lang, now)
     if now - flow["last_seen_at"] > idle:
         return await _expire(visit)
-    if form is not None and not csrf_token_valid(runtime.settings.secrets.session_key, flow["id"], form.get("csrf_token")):
+    if form is not None and not csrf_token_valid(runtime.settings.secrets.session_keys, flow["id"], form.get("csrf_token")):
         await visit.log("failure", detail={"problem": "csrf"})
         return notice_page(request, Notice.BAD_FORM, status=403, lang=lang)
     if not stages.may_visit(flow["step"], stage.name):

@@ -106,7 +106,8 @@ async def _trusted_parameters(conn: asyncpg.Connection, request: Request, now,  
         if len(query.getlist(name)) > 1:
             raise UntrustedRequest(f"{name} given more than once")
     client_id = query.get("client_id")
-    client = await clients.get_client(conn, client_id) if client_id and len(client_id) <= 200 else None
+    sandbox_apps = request.app.state.runtime.settings.sandbox_apps_allowed
+    client = await clients.get_client(conn, client_id, sandbox_apps=sandbox_apps) if client_id and len(client_id) <= 200 else None
     if client is None or client["kind"] != "app":
         raise UntrustedRequest("unknown or disabled client_id")
     if query.get("request_uri"):

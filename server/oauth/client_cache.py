@@ -23,8 +23,9 @@ CACHE_SIZE = 1000  # far more clients than a bank registers; beyond this, lookup
 
 
 class ClientCache:
-    def __init__(self, hub: Listener) -> None:
+    def __init__(self, hub: Listener, *, sandbox_apps: bool = True) -> None:
         self._hub = hub
+        self._sandbox_apps = sandbox_apps  # false: production serves no sandbox app (settings.sandbox_apps_allowed)
         self._known: dict[str, asyncpg.Record] = {}
         # Bumped on every change notice: a lookup that raced a change is not remembered.
         self._generation = 0
@@ -46,7 +47,7 @@ class ClientCache:
         if known is not None:
             return known
         generation = self._generation
-        client = await get_client(conn, client_id)
+        client = await get_client(conn, client_id, sandbox_apps=self._sandbox_apps)
         if client is not None and generation == self._generation and len(self._known) < CACHE_SIZE:
             self._known[client_id] = client
         return client

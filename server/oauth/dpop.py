@@ -61,8 +61,8 @@ def proof_header(request: Request) -> str | None:
 
 
 def check_proof(value: str, *, method: str, url: str, now: datetime, access_token: str | None = None,
-                nonce_key: str | None = None) -> DpopProof:
-    """Every check of RFC 9449 §4.3 that needs no storage (``nonce_key``: ours, to widen ``iat`` for a fresh nonce)."""
+                nonce_keys: tuple[str, ...] | None = None) -> DpopProof:
+    """Every check of RFC 9449 §4.3 that needs no storage (``nonce_keys``: ours, to widen ``iat`` for a fresh nonce)."""
     parts = unverified_parts(value)
     if parts is None:
         raise InvalidDpopProof("the DPoP proof is not a signed JWT")
@@ -78,7 +78,7 @@ def check_proof(value: str, *, method: str, url: str, now: datetime, access_toke
     if not verify_signature(value, key, alg):
         raise InvalidDpopProof("the DPoP proof's signature does not verify with its jwk")
     nonce = claims.get("nonce")
-    fresh_nonce = nonce_key is not None and isinstance(nonce, str) and nonce_is_fresh(nonce_key, nonce, now)
+    fresh_nonce = nonce_keys is not None and isinstance(nonce, str) and nonce_is_fresh(nonce_keys, nonce, now)
     leeway = NONCE_IAT_LEEWAY_SECONDS if fresh_nonce else IAT_LEEWAY_SECONDS
     _check_claims(claims, method=method, url=url, now=now, access_token=access_token, iat_leeway=leeway)
     return DpopProof(jkt=key.thumbprint(), jti=claims["jti"], iat=int(claims["iat"]), nonce=nonce if isinstance(nonce, str) else None)
@@ -137,8 +137,9 @@ def dpop_nonce(key: str, now: datetime, periods_ago: int = 0) -> str:
     return base64.urlsafe_b64encode(mac[:18]).decode()
 
 
-def nonce_is_fresh(key: str, nonce: str, now: datetime) -> bool:
-    return any(hmac.compare_digest(nonce, dpop_nonce(key, now, ago)) for ago in (0, 1))
+def nonce_is_fresh(keys: tuple[str, ...], nonce: str, now: datetime) -> bool:
+    """Made this period or the last, under any session key (one given out before a key rotation too)."""
+    return any(hmac.compare_digest(nonce, dpop_nonce(key, now, ago)) for key in keys for ago in (0, 1))
 
 
 async def verify_dpop(request: Request, runtime: Runtime, conn: asyncpg.Connection, *, required: bool,
@@ -149,11 +150,11 @@ async def verify_dpop(request: Request, runtime: Runtime, conn: asyncpg.Connecti
         if required:
             raise InvalidDpopProof("this client must send a DPoP proof")
         return None
-    now, nonce_key = runtime.clock.now(), runtime.settings.secrets.session_key
+    now, nonce_keys = runtime.clock.now(), runtime.settings.secrets.session_keys
     url = runtime.settings.public_url + request.url.path
-    proof = check_proof(value, method=request.method, url=url, now=now, access_token=access_token, nonce_key=nonce_key)
-    if proof.nonce is not None and not nonce_is_fresh(nonce_key, proof.nonce, now):
-        raise UseDpopNonce("use the nonce in the DPoP-Nonce header", nonce=dpop_nonce(nonce_key, now))
+    proof = check_proof(value, method=request.method, url=url, now=now, access_token=access_token, nonce_keys=nonce_keys)
+    if proof.nonce is not None and not nonce_is_fresh(nonce_keys, proof.nonce, now):
+        raise UseDpopNonce("use the nonce in the DPoP-Nonce header", nonce=dpop_nonce(nonce_keys[0], now))
     # Remembered for as long as the proof could still pass: its iat window, or its nonce's two periods.
     kept = 2 * NONCE_PERIOD_SECONDS if proof.nonce is not None else 2 * IAT_LEEWAY_SECONDS
     forget_after = now + timedelta(seconds=kept)

@@ -21,6 +21,7 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from datetime import datetime
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from server.settings import ConfigError, Settings
 log = get_logger(__name__)
 
 SIGNING_ALG = "ES256"
+CREATED = "iat"  # when a key was made (seconds since the epoch), in the private key file only
 DEVELOPMENT_KEYS_FILE = "signing-keys.json"
 CHECK_SECONDS = 5.0
 # Resource servers introspect the same token on every API call they serve. A signature that
@@ -78,7 +80,7 @@ class SigningKeys:
         return token
 
     def public_jwks(self) -> dict[str, Any]:
-        return {"keys": [key.as_dict(private=False) for key in self.key_set.keys]}
+        return {"keys": [{k: v for k, v in key.as_dict(private=False).items() if k != CREATED} for key in self.key_set.keys]}
 
 
 class SigningKeyFile:
@@ -165,11 +167,14 @@ def parse_key_file(path: Path) -> KeySet:
     return key_set
 
 
-def new_private_key() -> ECKey:
+def new_private_key(created: datetime | None = None) -> ECKey:
+    """A new P-256 key; ``created`` is kept in the private file (as ``iat``), never published."""
     key = ECKey.generate_key("P-256", parameters={"alg": SIGNING_ALG, "use": "sig"}, private=True)
     # The thumbprint, behind a prefix: a bare base64url kid may start with "-",
     # which `renkei keys retire KID` would read as an option.
-    parameters = {"alg": SIGNING_ALG, "use": "sig", "kid": "rk-" + key.thumbprint()}
+    parameters: dict[str, Any] = {"alg": SIGNING_ALG, "use": "sig", "kid": "rk-" + key.thumbprint()}
+    if created is not None:
+        parameters[CREATED] = int(created.timestamp())
     return ECKey.import_key(key.as_dict(private=True), parameters)
 
 

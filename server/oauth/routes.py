@@ -25,7 +25,7 @@ async def startup(runtime: Runtime) -> None:
     runtime.exit_stack.push_async_callback(http.aclose)
     runtime.extras["client_keys"] = ClientKeys(http)
     runtime.extras["grant_accounts"] = GrantAccounts()
-    clients = ClientCache(runtime.listener)
+    clients = ClientCache(runtime.listener, sandbox_apps=runtime.settings.sandbox_apps_allowed)
     await clients.start()
     runtime.exit_stack.push_async_callback(clients.close)
     runtime.extras["clients"] = clients

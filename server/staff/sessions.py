@@ -31,9 +31,15 @@ def runtime_of(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def _mac(runtime: Runtime, purpose: str, value: str) -> str:
-    key = runtime.settings.secrets.session_key.encode()
-    return hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
+def _mac(runtime: Runtime, purpose: str, value: str, key: str | None = None) -> str:
+    """Under ``key``, by default the first session key (the one that signs)."""
+    key = key or runtime.settings.secrets.session_key
+    return hmac.new(key.encode(), f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def _mac_ok(runtime: Runtime, purpose: str, value: str, given: str | None) -> bool:
+    """Made under any session key: a form served before a key rotation still posts."""
+    return any(_same(_mac(runtime, purpose, value, key), given) for key in runtime.settings.secrets.session_keys)
 
 
 def _set_cookie(response: Response, runtime: Runtime, name: str, value: str) -> None:
@@ -64,7 +70,7 @@ def login_csrf_token(request: Request, pre_value: str) -> str:
 
 def login_csrf_ok(request: Request, given: str | None) -> bool:
     pre_value = request.cookies.get(PRE_SESSION_COOKIE)
-    return bool(pre_value) and _same(login_csrf_token(request, pre_value), given)
+    return bool(pre_value) and _mac_ok(runtime_of(request), "staff-login", pre_value, given)
 
 
 # --- signed in ---------------------------------------------------------------------
@@ -109,4 +115,5 @@ def csrf_token(request: Request) -> str:
 
 
 def csrf_ok(request: Request, given: str | None) -> bool:
-    return bool(request.cookies.get(SESSION_COOKIE)) and _same(csrf_token(request), given)
+    session = request.cookies.get(SESSION_COOKIE)
+    return bool(session) and _mac_ok(runtime_of(request), "staff-session", session or "", given)

@@ -1,0 +1,44 @@
+"""`renkei config check`: every problem of the configuration at once, each with the file or variable it came from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from server.settings import PROJECT_ROOT
+from tests.cli.conftest import PRODUCTION, Renkei
+
+
+def test_a_typo_a_bad_variable_and_a_weak_production_value_are_all_reported_with_their_sources(
+    renkei: Renkei, tmp_path: Path,
+) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text("[policy]\npin_failure_before_lock = 5\n\n[argon2]\nmemory_kib = 8\n", encoding="utf-8")
+    production_file = PROJECT_ROOT / "tests" / "config" / "production.toml"
+    result = renkei("config", "check", env={
+        **PRODUCTION, "RENKEI_CONFIG_OVERRIDE": f"{production_file}:{site}",
+        "RENKEI_SIGNING_KEYS_FILE": str(tmp_path / "keys.json"), "RENKEI_AUTH_NUMBERS": "+81-50-1111-0001",
+    })
+    assert result.returncode == 1
+    assert sorted(result.stdout.splitlines()) == sorted([
+        f"{site}: policy.pin_failure_before_lock is not a known key (a typo?)",
+        f"{site}: argon2.memory_kib with time_cost is below OWASP's minimum for argon2id (memory_kib 19456 with "
+        "time_cost 2, or 47104/1, 12288/3, 9216/4, 7168/5)",
+        "environment variable RENKEI_AUTH_NUMBERS: ivr.auth_numbers must be E.164 numbers such as +815000000001 "
+        "(got ['+81-50-1111-0001'])",
+    ])
+    assert "Traceback" not in result.stderr
+
+
+def test_a_good_configuration_says_so_and_exits_0(renkei: Renkei, cheap_config: Path) -> None:
+    result = renkei("config", "check")
+    assert result.returncode == 0 and result.stdout == f"configuration OK (development): {cheap_config}\n"
+    document = json.loads(renkei("config", "check", "--json").stdout)
+    assert document == {"ok": True, "problems": [], "files": [str(cheap_config)], "env": "development"}
+
+
+def test_a_bad_maintenance_rule_is_reported_too(renkei: Renkei, tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text("[[maintenance.weekly]]\nstart = '01:00'\nend = '02:00'\n", encoding="utf-8")
+    result = renkei("config", "check", "--json", env={"RENKEI_CONFIG_OVERRIDE": str(site)})
+    assert result.returncode == 1 and "maintenance.weekly is not a kind of rule" in json.loads(result.stdout)["problems"][0]
