@@ -154,3 +154,10 @@ def test_old_single_keys_are_read_as_lists_of_one(tmp_path: Path) -> None:
 def test_both_the_list_and_the_single_variable_is_an_error() -> None:
     assert _problems({"RENKEI_SESSION_KEYS": "a,b", "RENKEI_SESSION_KEY": "c"}) == [
         "environment variables RENKEI_SESSION_KEYS and RENKEI_SESSION_KEY are both set; keep RENKEI_SESSION_KEYS only"]
+
+
+def test_production_serves_sandbox_apps_only_when_the_setting_says_so(tmp_path: Path) -> None:
+    assert load_settings(environ={}).sandbox_apps_allowed
+    assert not load_settings(environ=PRODUCTION).sandbox_apps_allowed
+    allowed = _file(tmp_path, "[clients]\nsandbox_in_production = true\n")
+    assert load_settings(environ={**PRODUCTION, "RENKEI_CONFIG_OVERRIDE": f"{OVERRIDE}:{allowed}"}).sandbox_apps_allowed

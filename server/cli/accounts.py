@@ -8,7 +8,6 @@ line in the operation log.
 
 from __future__ import annotations
 
-import getpass
 import json
 
 import asyncpg
@@ -16,6 +15,7 @@ import click
 
 from server.cli.common import cli_settings, with_database
 from server.clock import Clock, clock_for
+from server.cli.operators import operator_id, operator_option
 from server.db import accounts, oplog, tokens
 from server.staff.scope import AccountKey, parse_account_key
 
@@ -28,14 +28,15 @@ def accounts_group() -> None:
 @accounts_group.command(name="move")
 @click.argument("old")
 @click.argument("new")
-def move(old: str, new: str) -> None:
+@operator_option
+def move(old: str, new: str, operator: str | None) -> None:
     """Record that account OLD moved to NEW (both BRANCH-TYPE-NUMBER); revokes OLD's grants."""
     old_key, new_key = _account_key(old, "OLD"), _account_key(new, "NEW")
     if old_key == new_key:
         raise click.BadParameter("the new account must differ from the old one", param_hint="NEW")
     settings = cli_settings()
     clock = clock_for(settings.clock_file)
-    who = f"cli:{getpass.getuser()}"
+    who = operator_id(operator)
 
     async def work(pool: asyncpg.Pool) -> int:
         async with pool.acquire() as conn, conn.transaction():

@@ -7,7 +7,6 @@ transaction as the clearing itself.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 
@@ -16,6 +15,7 @@ import click
 
 from server.cli.common import cli_settings, with_database
 from server.clock import clock_for
+from server.cli.operators import operator_id, operator_option
 from server.db import accounts, locks, oplog
 from server.policy.locks import LockKind
 
@@ -62,7 +62,8 @@ def show(account: str) -> None:
 @click.argument("account")
 @click.option("--reason", required=True, help="Why the lock is lifted before midnight (kept in the operation log).")
 @click.option("--kind", type=click.Choice(["identity", "pin", "all"]), default="all", show_default=True)
-def clear(account: str, reason: str, kind: str) -> None:
+@operator_option
+def clear(account: str, reason: str, kind: str, operator: str | None) -> None:
     """Lift ACCOUNT's locks now and give the customer a fresh count; prints the new state."""
     parse_account_key(account)
     reason = reason.strip()
@@ -71,7 +72,7 @@ def clear(account: str, reason: str, kind: str) -> None:
     kinds = list(LockKind) if kind == "all" else [LockKind(kind)]
     settings = cli_settings()
     clock = clock_for(settings.clock_file)
-    who = f"cli:{getpass.getuser()}"
+    who = operator_id(operator)
 
     async def work(pool: asyncpg.Pool) -> tuple[list[str], dict]:
         async with pool.acquire() as conn, conn.transaction():

@@ -90,6 +90,8 @@ async def describe_refresh_token(runtime: Runtime, conn: asyncpg.Connection, val
     row = await tokens.refresh_token_with_grant(conn, token_digest(value))
     if row is None or row["rotated_at"] or row["token_revoked_at"] or grant_problem(row, now=now, policy=runtime.settings.policy):
         return INACTIVE
+    if await runtime.extras["clients"].client(conn, row["client_id"]) is None:  # its app was disabled (renkei clients disable)
+        return INACTIVE
     idle_end = row["last_used_at"].timestamp() + runtime.settings.policy.grant_idle_days * 86400
     answer: dict[str, Any] = {
         "active": True,

@@ -60,6 +60,7 @@ async def test_disabling_stops_the_app_at_once_and_enabling_resumes_its_grants(
     assert disabled.returncode == 0, disabled.stderr
     assert json.loads(disabled.stdout) == {"client_id": "sandbox-app", "state": "disabled", "access_tokens_revoked": 1}
     assert (await introspect(client, rs, tokens["access_token"]))["active"] is False
+    assert (await introspect(client, rs, tokens["refresh_token"]))["active"] is False
     refused = await _refresh(client, app, tokens["refresh_token"])
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
     authorize = await client.get("/authorize", params={"client_id": "sandbox-app", "response_type": "code"})
@@ -67,6 +68,7 @@ async def test_disabling_stops_the_app_at_once_and_enabling_resumes_its_grants(
 
     enabled = renkei("clients", "enable", "sandbox-app", env=as_of)
     assert json.loads(enabled.stdout) == {"client_id": "sandbox-app", "state": "enabled"}
+    assert (await introspect(client, rs, tokens["refresh_token"]))["active"] is True
     resumed = await _refresh(client, app, tokens["refresh_token"])  # the customer's grant was kept
     assert resumed.status_code == 200, resumed.text
     assert await _operations(db) == [("client:disable", "cli:suzuki", "sandbox-app"),

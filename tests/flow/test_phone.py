@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 
+from server.settings import ClientSettings
 from tests.conftest import build_test_settings
 from tests.flow.walk import Customer, auth_number_of, create_account, create_client, csrf_of, reason_of
 
@@ -168,7 +169,9 @@ async def test_the_simulate_button_places_a_signed_call_in_development(customer:
 
 
 async def test_production_has_no_simulate_button(start_server, database_url, db):
-    server = await start_server(replace(build_test_settings(database_url), env="production"))
+    # The test's app is a sandbox app, which production serves only when the setting allows it.
+    server = await start_server(replace(build_test_settings(database_url), env="production",
+                                        clients=ClientSettings(sandbox_in_production=True)))
     await create_client(db)
     taro = await create_account(db, server.runtime.settings)
     async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
