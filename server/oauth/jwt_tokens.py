@@ -153,7 +153,8 @@ def parse_key_file(path: Path) -> KeySet:
         document = json.loads(path.read_text(encoding="utf-8"))
         key_set = KeySet.import_key_set(document)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: signing keys file not found (secrets.signing_keys_file)") from None
+        raise ConfigError(f"{path}: signing keys file not found (secrets.signing_keys_file); "
+                          "create the first key with: renkei keys init") from None
     except (ValueError, TypeError, KeyError, JoseError) as error:
         raise ConfigError(f"{path}: not a JWKS of private keys: {error}") from None
     kids = []

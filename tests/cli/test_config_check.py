@@ -26,6 +26,8 @@ def test_a_typo_a_bad_variable_and_a_weak_production_value_are_all_reported_with
         "time_cost 2, or 47104/1, 12288/3, 9216/4, 7168/5)",
         "environment variable RENKEI_AUTH_NUMBERS: ivr.auth_numbers must be E.164 numbers such as +815000000001 "
         "(got ['+81-50-1111-0001'])",
+        f"{tmp_path / 'keys.json'}: signing keys file not found (secrets.signing_keys_file); "
+        "create the first key with: renkei keys init",
     ])
     assert "Traceback" not in result.stderr
 
