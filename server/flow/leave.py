@@ -47,7 +47,7 @@ async def leave(request: Request) -> Response:
         if flow is None:
             return notice_page(request, Notice.NO_FLOW, status=400)
         lang = flow["lang"]
-        if not (csrf_token_valid(settings.secrets.session_key, flow["id"], form.get("csrf_token")) or _same_origin(request, settings.public_url)):
+        if not (csrf_token_valid(settings.secrets.session_keys, flow["id"], form.get("csrf_token")) or _same_origin(request, settings.public_url)):
             return notice_page(request, Notice.BAD_FORM, status=403, lang=lang)
         error = await _end(conn, request, flow, now, timedelta(seconds=settings.policy.flow_idle_seconds))
     if error is None:
