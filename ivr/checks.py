@@ -103,6 +103,11 @@ class CallNews:
     refused_call: str | None = None  # "unregistered" or "withheld"
     refused_at: datetime | None = None
 
+    @property
+    def refusal(self) -> tuple[str | None, datetime | None]:
+        """The last refused call, as the screen last heard of it (kind and time)."""
+        return self.refused_call, self.refused_at
+
 
 def _news(check: asyncpg.Record | None, now: datetime) -> CallNews:
     if check is None:
@@ -111,7 +116,7 @@ def _news(check: asyncpg.Record | None, now: datetime) -> CallNews:
 
 
 async def watch_phone_check(runtime: Runtime, flow_id: UUID, timeout_seconds: float, *,
-                            refusal_seen: datetime | None = None) -> CallNews:
+                            refusal_seen: tuple[str | None, datetime | None] = (None, None)) -> CallNews:
     """The flow's news as soon as it is no longer "waiting", or a call newer than ``refusal_seen``
     was refused; else after ``timeout_seconds``.
 
@@ -122,7 +127,7 @@ async def watch_phone_check(runtime: Runtime, flow_id: UUID, timeout_seconds: fl
     async with runtime.extras["wakeup"].subscribe(flow_id) as waiter:
         now = runtime.clock.now()
         news = _news(await phone_checks.newest_check_of_flow(runtime.pool, flow_id), now)
-        if news.status != WAITING or news.refused_at != refusal_seen:
+        if news.status != WAITING or news.refusal != refusal_seen:
             return news
         assert news.expires_at is not None
         await waiter.wait(min(timeout_seconds, (news.expires_at - now).total_seconds()))

@@ -116,7 +116,7 @@ async def events(visit: Visit) -> Response:
 async def _event_stream(runtime: Runtime, flow_id) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """Until the call matches or the check expires; a draining process tells the page to reconnect elsewhere."""
     yield "retry: 3000\n\n"
-    seen = None
+    seen: tuple = (None, None)
     while not runtime.lifecycle.draining:
         news = await watch_phone_check(runtime, flow_id, WAIT_SLICE_SECONDS, refusal_seen=seen)
         if news.status == MATCHED:
@@ -125,8 +125,8 @@ async def _event_stream(runtime: Runtime, flow_id) -> AsyncIterator[str]:  # typ
         if news.status != WAITING:
             yield "event: expired\ndata: {}\n\n"
             return
-        if news.refused_at != seen:
-            seen = news.refused_at
+        if news.refusal != seen:
+            seen = news.refusal
             yield f"event: refused\ndata: {json.dumps({'status': news.refused_call})}\n\n"
             continue
         yield ": waiting\n\n"
