@@ -203,8 +203,7 @@ async def test_an_unregistered_call_is_said_on_the_waiting_screen_at_once_and_re
     await expect(screen).to_have_attribute("data-call-status", "unregistered")  # no reload: the event stream said it
     await expect(page.locator("#call-unregistered")).to_contain_text(words["unregistered"])
     await fits_and_passes_axe(page, width)
-    if width == 390:
-        await screenshot(page, f"{'' if lang == 'ja' else 'en-'}4-call-unregistered")
+    await screenshot(page, f"{'' if lang == 'ja' else 'en-'}4-call-unregistered")
     twiml = await _call(server, "Anonymous", await _auth_number(page))
     assert '<Reject reason="rejected" />' in twiml
     await expect(screen).to_have_attribute("data-call-status", "withheld")
@@ -227,8 +226,7 @@ async def test_an_expired_call_screen_draws_a_new_number_and_the_flow_completes(
     screen = page.locator("#call-screen")
     await expect(screen).to_have_attribute("data-call-status", "expired", timeout=15_000)  # the stream re-reads every 10 s
     await fits_and_passes_axe(page, width)
-    if width == 390:
-        await screenshot(page, f"{'' if lang == 'ja' else 'en-'}4-call-expired")
+    await screenshot(page, f"{'' if lang == 'ja' else 'en-'}4-call-expired")
     await page.get_by_role("button", name=words["new"]).click()
     await expect(screen).to_have_attribute("data-call-status", "waiting")
     await expect(page.locator("#countdown")).to_have_text("120")
