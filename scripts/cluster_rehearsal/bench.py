@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import ssl
 import statistics
 import subprocess
@@ -30,6 +31,19 @@ from server.demo import DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, DEMO_SANDBOX_CLIE
 APP = App(DEMO_SANDBOX_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, "accounts:read transactions:read")  # a sandbox app
 REFRESHERS, WALKERS, ROUNDS = 4, 2, 2
 OPEN_HOURS_OFFSET = "2026-11-24T10:00:00+09:00"  # a Tuesday morning, far from every maintenance window
+
+
+def label(where: str, status: int | str, body: str) -> str:
+    """A failure in a few words: where, the status, and who said no (the balancer, or Renkei's code)."""
+    if "No server is available" in body:
+        why = "from the balancer: no app host ready"
+    elif code := re.search(r'data-reason-code="([A-Z0-9]+)"', body):
+        why = code[1]
+    elif error := re.search(r'"error":\s*"([a-z_]+)"', body):
+        why = error[1]
+    else:
+        why = ""
+    return f"{where} {status} {why}".strip()
 
 
 class Traffic:
@@ -68,7 +82,7 @@ class Traffic:
                                              data={"grant_type": "refresh_token", "refresh_token": grant})
                     ok = answer.status_code == 200
                     if not ok:
-                        self._kind(f"/token {answer.status_code} {answer.text[:80]}")
+                        self._kind(label("/token", answer.status_code, answer.text))
                 except httpx.HTTPError as error:
                     ok = False
                     self._kind(f"/token {type(error).__name__}")
@@ -88,7 +102,9 @@ class Traffic:
                     await walker.walk(account)
                 except FlowBroken as error:  # the last step answered, wrongly
                     steps[-1] = (steps[-1][0], False)
-                    self._kind(str(error)[:60])
+                    step, _, answer = str(error).partition(": ")
+                    status, _, body = answer.partition(" ")
+                    self._kind(label(step.split(" ")[0], status, body))
                 except httpx.HTTPError as error:  # the request that failed got no answer at all
                     steps.append((time.monotonic(), False))
                     self._kind(f"flow {type(error).__name__}")

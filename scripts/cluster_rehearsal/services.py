@@ -50,7 +50,7 @@ def postgres_route(app: Host) -> Service:
 
 
 def balancer(lb: Host, certificate: str) -> Service:
-    env = {"RENKEI_LB_ADDRESS": lb.address, "RENKEI_LB_CERT": certificate}
+    env = {"RENKEI_LB_ADDRESS": lb.address, "RENKEI_LB_CERT": certificate, "RENKEI_LB_ERRORS": str(DEPLOY / "haproxy" / "errors")}
     env |= {f"RENKEI_APP{n}": f"{app.address}:{APP_PORT}" for n, app in enumerate(of_role("app"), start=1)}
     return Service(lb, "haproxy", ["haproxy", "-db", "-f", str(DEPLOY / "haproxy" / "renkei-lb.cfg")], env)
 

@@ -29,8 +29,8 @@ UNREACHABLE_SERVER_ERRORS: tuple[type[Exception], ...] = (
     pg.CannotConnectNowError,  # 57P03: starting up or shutting down
     pg.AdminShutdownError,  # 57P01: terminated by a shutdown or pg_terminate_backend
     pg.CrashShutdownError,  # 57P02: another backend crashed, every session is dropped
-    # 25006: the server reached is a standby now (a switchover demoted it under a pooled connection,
-    # before the host's router followed the new primary): seen by scripts/cluster bench.
+    # 25006: the server reached is a standby now (a switchover demoted it, and for up to two seconds
+    # the app host's router may still lead new connections to it: deploy/haproxy/renkei-postgres.cfg).
     pg.ReadOnlySQLTransactionError,
 )
 # Every type an outage can surface as; is_unreachable decides for each error.

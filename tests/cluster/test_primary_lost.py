@@ -33,9 +33,10 @@ async def _linked(cluster: Cluster, branch: str, count: int) -> list[str]:
 
 
 async def test_the_primary_losing_power_under_load_loses_nothing_committed_and_service_returns_within_15_s(cluster: Cluster, record_property):
-    """Customers link and apps refresh when the primary's host loses power. Service returns through the
-    balancer within 15 s; every refresh token issued before the loss still refreshes afterwards; and two
-    wrong birth dates recorded before the loss still count: a third one after the failover locks."""
+    """Customers link and apps refresh when the primary's host loses power. Meanwhile a customer sees the
+    S03 page; service returns through the balancer within 15 s; every refresh token issued before the loss
+    still refreshes afterwards; and two wrong birth dates recorded before the loss still count: a third
+    one after the failover locks."""
     witnesses = await _linked(cluster, "401", 3)
     load_grants = await _linked(cluster, "402", 2)
     load = Load(cluster, load_grants, people("402", 2))
@@ -56,6 +57,8 @@ async def test_the_primary_losing_power_under_load_loses_nothing_committed_and_s
         assert primary
         await cluster.run("stop", primary)
         lost_at = time.monotonic()  # the host is off the network and its processes are gone
+        meanwhile = await guess_http.get("/flow/customer")  # the customer reloads their screen
+        assert meanwhile.status_code == 503 and reason_of(meanwhile.text) == "S03"  # Renkei's outage page or the balancer's
         back_at = await eventually("a /token refresh", lambda: _now(load.first_success("refresh", lost_at)), timeout=40)
         await asyncio.sleep(2)
         load.stop()
