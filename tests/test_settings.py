@@ -64,6 +64,9 @@ def test_renkei_config_names_another_file(tmp_path: Path) -> None:
         pytest.param(('"+815000000001", ', '"05000000001", '), "ivr.auth_numbers must be E.164", id="a domestic auth number is refused"),
         pytest.param(('public_url = "http://127.0.0.1:8000"', 'public_url = "127.0.0.1:8000"'), "public_url must be an absolute http(s) URL", id="a public url without scheme is refused"),
         pytest.param(('smtp_url = ""', 'smtp_url = "http://mail"'), "mail.smtp_url must be an smtp", id="an smtp url of another scheme is refused"),
+        pytest.param(('closes = "17:00"', 'closes = "08:00"'), "help_desk.closes must be later than opens", id="a desk that closes before it opens"),
+        pytest.param(('"12-31", "01-01"', '"12-32", "01-01"'), "help_desk.opens must be HH:MM", id="a closing day that is no date"),
+        pytest.param(("phone_number_draws = 4", "phone_number_draws = 0"), "policy.phone_number_draws must be a whole number >= 1", id="no auth number at all"),
         pytest.param(("[policy]", "[policy\n"), "not valid TOML", id="broken toml says so"),
     ],
 )
