@@ -27,7 +27,7 @@ from server.flow import stages
 from server.logs import get_logger
 from server.hashing import token_digest
 from server.web.cookies import new_flow_cookie, par_browser, set_flow_cookie, set_par_browser_cookie
-from server.web.database import connection
+from server.web.database import UNREACHABLE_ERROR_TYPES, Busy, connection, is_unreachable
 from server.web.i18n import chosen_language, preferred_language
 from server.web.pages import Notice, notice_page
 
@@ -76,6 +76,9 @@ def client_redirect(redirect_uri: str, params: Mapping[str, str], *, state: str 
 async def authorize(request: Request) -> Response:
     runtime = request.app.state.runtime
     now = runtime.clock.now()
+    reopens_at = getattr(request.state, "maintenance_reopens_at", None)
+    if reopens_at is not None:
+        return await closed_for_maintenance(request, now, reopens_at)
     browser_cookie, browser_digest = par_browser(request)
     async with connection(runtime) as conn:
         try:
@@ -97,6 +100,25 @@ async def authorize(request: Request) -> Response:
                                            flow_id=flow_id)
             set_par_browser_cookie(response, runtime.settings, browser_cookie)
         return response
+
+
+async def closed_for_maintenance(request: Request, now, reopens_at) -> Response:  # type: ignore[no-untyped-def]
+    """S01, opening no flow; with アプリに戻る to ``temporarily_unavailable`` when the app's redirect URI is one we
+    trust (RFC 6749 §4.1.2.1). An untrusted request, or a database out of reach, still gets the plain S01 page."""
+    from server.web.middleware import maintenance_page  # the gate imports this package's neighbours
+
+    runtime = request.app.state.runtime
+    back_url = None
+    try:
+        async with connection(runtime) as conn:
+            _, params = await _trusted_parameters(conn, request, now, par_browser(request)[1])
+        back_url = redirect_url(params["redirect_uri"], {"error": "temporarily_unavailable",
+                                                         "error_description": "the bank's service is closed for maintenance"},
+                                state=_state_to_echo(params), issuer=runtime.settings.issuer)
+    except (UntrustedRequest, Busy, *UNREACHABLE_ERROR_TYPES) as error:
+        if not isinstance(error, UntrustedRequest | Busy) and not is_unreachable(error):
+            raise
+    return maintenance_page(request, now, reopens_at, back_url=back_url)
 
 
 async def _trusted_parameters(conn: asyncpg.Connection, request: Request, now,  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ never buffered. Settings are read from the running app's runtime.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -19,7 +20,7 @@ from server.runtime import Runtime
 from server.web.errors import busy_response
 from server.web.nul_characters import NulCharacterMiddleware
 from server.web.pages import reason_page
-from server.web.paths import always_open, is_customer_flow, is_event_stream, is_screen
+from server.web.paths import AUTHORIZE_PATH, always_open, is_customer_flow, is_event_stream, is_screen
 from server.web.security import screen_headers
 
 log = get_logger(__name__)
@@ -119,12 +120,18 @@ class MaintenanceGateMiddleware:
             await self.app(scope, receive, send)
             return
         log.info("maintenance.refused", path=scope["path"], window=window.label)
+        if scope["path"] == AUTHORIZE_PATH:
+            # /authorize shows S01 itself, once it knows whether the app's redirect URI can be trusted
+            # with アプリに戻る (server/oauth/authorize.py closed_for_maintenance).
+            scope.setdefault("state", {})["maintenance_reopens_at"] = window.ends_at
+            await self.app(scope, receive, send)
+            return
         await maintenance_page(Request(scope), now, window.ends_at)(scope, receive, send)
 
 
-def maintenance_page(request: Request, now: datetime, reopens_at: datetime):  # type: ignore[no-untyped-def]
+def maintenance_page(request: Request, now: datetime, reopens_at: datetime, **context: Any):  # type: ignore[no-untyped-def]
     retry_after = max(1, int((reopens_at - now).total_seconds()))
-    return reason_page(request, Reason.S01, headers={"Retry-After": str(retry_after)}, reopens_at=reopens_at)
+    return reason_page(request, Reason.S01, headers={"Retry-After": str(retry_after)}, reopens_at=reopens_at, **context)
 
 
 middleware: list[Middleware] = [

@@ -17,12 +17,13 @@ def is_screen(path: str) -> bool:
 
 
 # アプリに戻る: the way back to the app stays open while the screens are closed.
+AUTHORIZE_PATH = "/authorize"
 LEAVE_PATH = "/flow/leave"
 
 
 def is_customer_flow(path: str) -> bool:
     """/authorize and the screens ① to ⑥: what a maintenance window closes."""
-    return path == "/authorize" or path == "/flow" or (path.startswith("/flow/") and path != LEAVE_PATH)
+    return path == AUTHORIZE_PATH or path == "/flow" or (path.startswith("/flow/") and path != LEAVE_PATH)
 
 
 def always_open(path: str) -> bool:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
 from server.clock import TOKYO, FrozenClock
-from tests.flow.walk import Customer
+from tests.flow.walk import REDIRECT_URI, Customer
 
 # Every day 04:00–04:05 Tokyo is closed (contract §4).
 BEFORE_DAILY_WINDOW = datetime(2026, 11, 24, 3, 59, tzinfo=TOKYO)
@@ -53,3 +56,28 @@ async def test_a_window_added_by_staff_closes_the_screens_at_once(customer: Cust
             break
         await asyncio.sleep(0.02)
     assert 'data-reason-code="S01"' in response.text
+
+
+async def test_authorize_during_a_window_offers_back_to_the_app_with_temporarily_unavailable(customer: Customer, clock: FrozenClock):
+    clock.set(INSIDE_DAILY_WINDOW)
+    response = await customer.start()
+    assert response.status_code == 503 and 'data-reason-code="S01"' in response.text
+    back = _back_to_app(response.text)
+    assert back.startswith(REDIRECT_URI + "?")
+    assert parse_qs(urlsplit(back).query) == {
+        "error": ["temporarily_unavailable"], "error_description": ["the bank's service is closed for maintenance"],
+        "state": [customer.params["state"]], "iss": [customer.settings.issuer],
+    }
+
+
+async def test_authorize_during_a_window_never_offers_a_redirect_uri_the_app_did_not_register(customer: Customer, clock: FrozenClock):
+    clock.set(INSIDE_DAILY_WINDOW)
+    response = await customer.start(redirect_uri="https://attacker.example/cb")
+    assert response.status_code == 503 and 'data-reason-code="S01"' in response.text
+    assert 'id="back-to-app"' not in response.text and 'href="https://attacker.example' not in response.text
+
+
+def _back_to_app(page: str) -> str:
+    match = re.search(r'id="back-to-app" href="([^"]+)"', page)
+    assert match, "the S01 page offers no アプリに戻る"
+    return html.unescape(match[1])
