@@ -2,7 +2,8 @@
 
 The demo data comes from the real `renkei seed-demo`; the lock comes from the
 customer's own three wrong birth dates on the real screens. Screenshots of each
-console screen are saved to docs/screens/staff-*.png.
+console screen (staff-*.png) go where tests/e2e/conftest.py says: docs/screens/ via
+scripts/screenshots, the run's temporary folder otherwise.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from ivr.simulate import simulate_call
-from server.settings import PROJECT_ROOT
 from tests.cli.conftest import cheap_config, renkei  # noqa: F401  (the real `renkei` command)
+from tests.e2e.conftest import SCREENS
 from tests.flow.walk import authorize_params
 
 pytestmark = pytest.mark.browser
 
-SCREENS = PROJECT_ROOT / "docs" / "screens"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
