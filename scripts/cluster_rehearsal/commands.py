@@ -33,7 +33,7 @@ def up() -> None:
         network.create_host(each)
     pki.make(STATE / "pki", host("lb").address)
     _start_databases(secrets)
-    _start_apps(secrets)
+    _start_apps()
     _start_host(host("lb"))
     waiting.until("the balancer's /readyz", waiting.balancer_ready, log=str(host("lb").home / "haproxy.log"),
                   alive=_alive(host("lb")))
@@ -66,9 +66,10 @@ async def _create_role(primary: Host, secrets) -> None:  # type: ignore[no-untyp
         await conn.close()
 
 
-def _start_apps(secrets) -> None:  # type: ignore[no-untyped-def]
+def _start_apps() -> None:
+    # One signing key file for every app host: both share RENKEI_VAR_DIR, and the first to start creates
+    # the development key there under the file's lock (server.oauth.jwt_tokens.generate_once).
     (STATE / "shared").mkdir(parents=True, exist_ok=True)
-    _renkei_here(["keys", "rotate"], secrets)  # one signing key file for every app host
     for app in of_role("app"):
         _start_host(app)
     for app in of_role("app"):
@@ -87,11 +88,6 @@ def _start_host(target: Host) -> None:
     secrets = load_secrets()
     for service in services.of_host(target, secrets):
         processes.start(service, cwd=PROJECT_ROOT)
-
-
-def _renkei_here(args: list[str], secrets) -> None:  # type: ignore[no-untyped-def]
-    env = {**os.environ, **services.renkei_environment(secrets)}
-    subprocess.run([str(services.VENV_BIN / "renkei"), *args], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
 
 
 def run_renkei(args: list[str], quiet: bool = False) -> int:
