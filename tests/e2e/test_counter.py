@@ -14,7 +14,7 @@ from playwright.async_api import Page, expect
 
 from tests.conftest import build_test_settings
 from tests.e2e.test_staff_console import (  # noqa: F401  (fixtures)
-    TARO, browser, cheap_config, clerk_signs_in, customer_enters_account, customer_enters_birth_date, demo, new_page,
+    TARO, cheap_config, clerk_signs_in, customer_enters_account, customer_enters_birth_date, demo, new_page,
     renkei, shot,
 )
 

@@ -8,12 +8,11 @@ scripts/screenshots, the run's temporary folder otherwise.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from ivr.simulate import simulate_call
 from tests.cli.conftest import cheap_config, renkei  # noqa: F401  (the real `renkei` command)
@@ -22,21 +21,9 @@ from tests.flow.walk import authorize_params
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 TARO = {"key": "001-1-1234567", "birth_date": "1980-04-01", "phone": "+819012345678", "pin": "1234"}
 DESK = {"width": 1280, "height": 900}
 TABLET = {"width": 768, "height": 1024}
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
 
 
 @pytest.fixture
