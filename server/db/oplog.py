@@ -62,8 +62,3 @@ def insert_sql(first: int = 1, *, where: str | None = None) -> str:
 async def append(conn: asyncpg.Connection | asyncpg.Pool, entry: Entry) -> None:
     await conn.execute(insert_sql(), *values(entry))
 
-
-async def recent_for_account(conn: asyncpg.Connection | asyncpg.Pool, account_id: int, limit: int = 50) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM operation_log WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT $2", account_id, limit
-    )
