@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import asyncpg
@@ -10,6 +9,7 @@ import click
 
 from server import oplog_export
 from server.cli.common import cli_settings, with_database
+from server.cli.operators import operator_id, operator_option
 from server.clock import clock_for
 from server.policy.locks import tokyo_day
 from server.policy.log_filters import BadFilter, read_filters
@@ -25,11 +25,12 @@ def oplog_group() -> None:
 @click.option("--to", "to_day", required=True, help="Last day, YYYY-MM-DD (Asia/Tokyo), included.")
 @click.option("--branch", default=None, help="Only the lines of this branch's accounts (3 digits).")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-def export(from_day: str, to_day: str, branch: str | None, file: Path) -> None:
+@operator_option
+def export(from_day: str, to_day: str, branch: str | None, file: Path, operator: str | None) -> None:
     """Write the lines of --from … --to to FILE (CSV, streamed: any range in little memory).
 
-    The export is itself recorded in the operation log, with the operating
-    system user who ran it and the filters.
+    The export is itself recorded in the operation log, naming the operator
+    (the operating system user, or --operator) as every command does, and the filters.
     """
     settings = cli_settings()
     clock = clock_for(settings.clock_file)
@@ -37,7 +38,7 @@ def export(from_day: str, to_day: str, branch: str | None, file: Path) -> None:
         filters = read_filters({"from": from_day, "to": to_day, "branch": branch or ""}, tokyo_day(clock.now()), None)
     except BadFilter as bad:
         raise click.BadParameter(str(bad)) from None
-    audit = oplog_export.audit_entry(filters, clock.now(), staff_id=None, operator=_operator(), file=file.name)
+    audit = oplog_export.audit_entry(filters, clock.now(), staff_id=operator_id(operator), file=file.name)
 
     async def work(pool: asyncpg.Pool) -> int:
         written = 0
@@ -50,10 +51,3 @@ def export(from_day: str, to_day: str, branch: str | None, file: Path) -> None:
     lines = with_database(settings, work)
     click.echo(f"{lines} lines written to {file}")
 
-
-def _operator() -> str:
-    """The operating system user running the command (the export's audit line names them)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

@@ -4,6 +4,7 @@ per export, and a large range streamed in little memory."""
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
 import subprocess
@@ -97,7 +98,7 @@ async def test_the_cli_exports_a_branch_and_records_the_operator(morning: Mornin
     rows = rows_of(out.read_bytes())
     assert {row["id"] for row in rows} == await ids_of_day(db, "002") and f"{len(rows)} lines written" in said
     audit = await db.fetchrow("SELECT * FROM operation_log WHERE event = 'oplog:export'")
-    assert audit["staff_id"] is None and audit["detail"]["operator"] and audit["detail"]["file"] == "branch-002.csv"
+    assert audit["staff_id"] == f"cli:{getpass.getuser()}" and audit["detail"]["file"] == "branch-002.csv"
     assert audit["detail"]["filters"] == {"from": DAY, "to": DAY, "branch": "002"}
 
 
