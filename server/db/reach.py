@@ -70,8 +70,9 @@ async def with_retry(connect: Callable[[], Awaitable[T]], url: str, retry_second
         except _PASSING as error:
             if time.monotonic() + pause > deadline:
                 raise DatabaseUnreachable(f"cannot reach PostgreSQL at {where(url)}: {why(error)}") from None
-            if pause == FIRST_PAUSE_SECONDS:  # one notice, not one per try
-                log.info("database.unreachable", at=where(url), reason=why(error), retrying_for_seconds=retry_seconds)
+            # One notice, not one per try; named apart from database.unreachable, a request refused while serving.
+            if pause == FIRST_PAUSE_SECONDS:
+                log.info("database.waiting", at=where(url), reason=why(error), retrying_for_seconds=retry_seconds)
         except asyncpg.PostgresError as error:  # reached, but refused: a wrong password or database name
             raise DatabaseUnreachable(f"PostgreSQL at {where(url)} refused the connection: {why(error)}") from None
         await asyncio.sleep(pause)

@@ -69,7 +69,7 @@ def test_postgres_out_of_reach_is_one_line_and_exit_1(name: str, tmp_path: Path,
     out, err = process.communicate("a-long-enough-password\n", timeout=60)
     assert process.returncode == 1
     assert "Traceback" not in err + out
-    lines = [line for line in err.splitlines() if "database.unreachable" not in line]  # serve's log says it waits
+    lines = [line for line in err.splitlines() if "database.waiting" not in line]  # serve's log says it waits
     assert lines == [f"Error: cannot reach PostgreSQL at 127.0.0.1:{nothing_listens}: connection refused"]
 
 
@@ -79,7 +79,7 @@ async def test_serve_waits_for_a_postgres_that_appears_within_the_retry_time(
     relay = WireCounter(database_url, port=free_port())  # PostgreSQL's port, closed until the relay starts
     process = _command(["serve", "--port", str(port)], _config(tmp_path, cheap_config, retry_seconds=30), relay.url())
     try:
-        waiting = await asyncio.wait_for(asyncio.to_thread(_line_with, process, "database.unreachable"), 30)
+        waiting = await asyncio.wait_for(asyncio.to_thread(_line_with, process, "database.waiting"), 30)
         assert "connection refused" in waiting and process.poll() is None  # still trying
         await relay.start()
         async with httpx.AsyncClient() as http, asyncio.timeout(30):
