@@ -10,10 +10,9 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
-
 from server.clock import Clock
 from server.db.listener import Listener
+from server.db.pool import Pool
 from server.hashing import Argon2Params, SlowHashPool
 from server.lifecycle import Lifecycle
 from server.settings import Settings
@@ -23,7 +22,7 @@ from server.settings import Settings
 class Runtime:
     settings: Settings
     clock: Clock
-    pool: asyncpg.Pool
+    pool: Pool
     slow_hash: SlowHashPool
     # Components that later modules attach (signing keys, revocation set, wake-up hub...).
     extras: dict[str, Any] = field(default_factory=dict)

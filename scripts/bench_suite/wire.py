@@ -108,6 +108,9 @@ class WireCounter:
             return await asyncio.open_unix_connection(f"{socket_dir}/.s.PGSQL.{port}")
         return await asyncio.open_connection(parts.hostname or "127.0.0.1", port)
 
+    async def _server_closed(self) -> None:
+        """Called when PostgreSQL closed a session, before the relay closes the client's side; a subclass may wait here."""
+
     async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         server_reader, server_writer = await self._open_upstream()
         stream = _ClientStream(self.counts)
@@ -123,6 +126,7 @@ class WireCounter:
                 self.counts.bytes_to_client += len(data)
                 client_writer.write(data)
                 await client_writer.drain()
+            await self._server_closed()
 
         directions = [asyncio.ensure_future(to_server()), asyncio.ensure_future(to_client())]
         try:

@@ -161,6 +161,8 @@ async def _primary_lost(traffic: Traffic) -> dict:
 async def _switchover(traffic: Traffic) -> dict:
     members = [pg for pg in of_role("postgres")]
     leader = next(pg for pg in members if waiting.patroni_says(pg, "primary"))
+    # Patroni hands the primary only to the synchronous standby, which the other becomes a loop after it streams.
+    await asyncio.to_thread(waiting.until, "a synchronous standby", lambda: any(waiting.patroni_says(pg, "sync") for pg in members), 60)
     candidate = next(pg for pg in members if waiting.patroni_says(pg, "sync"))
     await asyncio.sleep(3)
     began = time.monotonic()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -22,11 +23,34 @@ class Pool(asyncpg.Pool):
     """
 
     def __init__(self, *args: Any, acquire_timeout: float | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, connect=self._open, **kwargs)
         self._renkei_acquire_timeout = acquire_timeout
+        self._opening = 0
+        self._last_open_given_up = float("-inf")
 
     def acquire(self, *, timeout: float | None = None):  # type: ignore[no-untyped-def]
         return super().acquire(timeout=self._renkei_acquire_timeout if timeout is None else timeout)
+
+    async def _open(self, *args: Any, **kwargs: Any) -> asyncpg.Connection:
+        """asyncpg.connect, noting whether connections are being opened and when one last failed or was given up."""
+        self._opening += 1
+        try:
+            return await asyncpg.connect(*args, **kwargs)
+        except BaseException:  # an acquire's timeout cancels the attempt
+            self._last_open_given_up = time.perf_counter()
+            raise
+        finally:
+            self._opening -= 1
+
+    def opening_stalled_since(self, moment: float) -> bool:
+        """Whether, since ``moment`` (time.perf_counter), a new connection was still being opened or was given up.
+
+        An acquire that times out then waited on PostgreSQL answering a new
+        connection, not on another request giving one back: the database is
+        unreachable (a router holding connections while there is no primary,
+        a host gone silent), not busy.
+        """
+        return self._opening > 0 or self._last_open_given_up >= moment
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

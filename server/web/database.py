@@ -18,6 +18,10 @@ class Busy(Exception):
     """No connection within settings.database.acquire_timeout_seconds: the service is overloaded (S02)."""
 
 
+class NotAnswering(Exception):
+    """No connection within the acquire timeout because PostgreSQL did not answer a new one: unreachable (S03)."""
+
+
 # What PostgreSQL or the driver says when the server is down, restarting or gone
 # from under a connection. Seen by stopping the embedded server in
 # tests/faults/test_database_outage.py: a pooled connection fails its next query
@@ -25,6 +29,7 @@ class Busy(Exception):
 # "connection is closed", and new connections fail with OSError (the socket file
 # is gone, or nothing listens: ConnectionRefusedError).
 UNREACHABLE_SERVER_ERRORS: tuple[type[Exception], ...] = (
+    NotAnswering,
     pg.PostgresConnectionError,  # class 08: ConnectionDoesNotExistError, ConnectionFailureError, ...
     pg.CannotConnectNowError,  # 57P03: starting up or shutting down
     pg.AdminShutdownError,  # 57P01: terminated by a shutdown or pg_terminate_backend
@@ -34,7 +39,15 @@ UNREACHABLE_SERVER_ERRORS: tuple[type[Exception], ...] = (
     pg.ReadOnlySQLTransactionError,
 )
 # Every type an outage can surface as; is_unreachable decides for each error.
-UNREACHABLE_ERROR_TYPES: tuple[type[Exception], ...] = (*UNREACHABLE_SERVER_ERRORS, pg.InterfaceError, OSError)
+UNREACHABLE_ERROR_TYPES: tuple[type[Exception], ...] = (
+    *UNREACHABLE_SERVER_ERRORS, pg.InterfaceError, pg.InternalClientError, OSError)
+
+# PostgreSQL ends a session it shuts down (a switchover, a restart) with a FATAL
+# message, then closes it. An idle pooled connection that has the message but not
+# yet the close is still discarding up to a ReadyForQuery that never comes
+# (asyncpg's protocol state 2, PROTOCOL_ERROR_CONSUME), and refuses the next
+# statement with this. tests/faults/test_primary_lost.py meets it for real.
+_SESSION_ENDED_BY_THE_SERVER = "another operation (2) is in progress"
 
 
 def is_unreachable(error: BaseException) -> bool:
@@ -48,6 +61,8 @@ def is_unreachable(error: BaseException) -> bool:
         return True
     if isinstance(error, pg.InterfaceError):
         return "connection is closed" in str(error)
+    if isinstance(error, pg.InternalClientError):
+        return _SESSION_ENDED_BY_THE_SERVER in str(error)
     if isinstance(error, OSError):
         return _raised_inside_the_driver(error)
     return False
@@ -63,8 +78,13 @@ async def connection(runtime: Runtime) -> AsyncIterator[asyncpg.Connection]:
     asked = time.perf_counter()
     try:
         conn = await runtime.pool.acquire(timeout=runtime.settings.database.acquire_timeout_seconds)
-    except (TimeoutError, pg.TooManyConnectionsError):
-        # TooManyConnections is PostgreSQL's max_connections: reachable, but overloaded.
+    except TimeoutError:
+        if runtime.pool.opening_stalled_since(asked):
+            raise NotAnswering() from None
+        DB_POOL_TIMEOUTS.inc()
+        raise Busy() from None
+    except pg.TooManyConnectionsError:
+        # PostgreSQL's max_connections: reachable, but overloaded.
         DB_POOL_TIMEOUTS.inc()
         raise Busy() from None
     DB_POOL_WAIT.observe(time.perf_counter() - asked)

@@ -96,6 +96,9 @@ class Cluster:
                 return 0, {}
             return answer.status_code, answer.json() if answer.content else {}
 
+    async def _says(self, name: str, endpoint: str) -> bool:
+        return (await self.patroni(name, endpoint))[0] == 200
+
     async def primary(self) -> str | None:
         for name in self.names("postgres"):
             if (await self.patroni(name, "primary"))[0] == 200:
@@ -111,7 +114,13 @@ class Cluster:
         return []
 
     async def switchover(self, leader: str, candidate: str) -> None:
-        """A planned switchover, as an operator asks Patroni for one."""
+        """A planned switchover, as an operator asks Patroni for one: once the candidate is the synchronous standby.
+
+        In synchronous mode Patroni hands the primary only to that standby; after
+        a failover the remaining standby becomes it a loop or two after it streams
+        from the new primary (`patronictl list`: Sync Standby, DEPLOYMENT.md).
+        """
+        await eventually(f"{candidate} the synchronous standby", lambda: self._says(candidate, "sync"))
         async with httpx.AsyncClient(timeout=30) as http:
             answer = await http.post(f"http://{self.address(leader)}:8008/switchover", json={"leader": leader, "candidate": candidate})
         assert answer.status_code == 200, answer.text
