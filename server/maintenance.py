@@ -131,20 +131,26 @@ RULE_KINDS: dict[str, Callable[[_Table], Rule]] = {
 
 
 def calendar_rules_from_settings(settings: Settings) -> tuple[Rule, ...]:
-    """The published rules of the [[maintenance.*]] tables; ``ConfigError`` names the bad key."""
+    """The published rules of the [[maintenance.*]] tables; ``ConfigError`` names every bad table, each with
+    the file that holds it (an override file replaces a kind's list whole, so "#2" counts in that file)."""
     rules: list[Rule] = []
+    problems: list[str] = []
     for kind, tables in settings.maintenance.items():
+        source = settings.maintenance_sources.get(kind, settings.config_file)
         build = RULE_KINDS.get(kind)
         if build is None:
-            raise ConfigError(
-                f"{settings.config_file}: maintenance.{kind} is not a kind of rule (expected {', '.join(RULE_KINDS)})"
-            )
+            problems.append(f"{source}: maintenance.{kind} is not a kind of rule (expected {', '.join(RULE_KINDS)})")
+            continue
         for number, data in enumerate(tables, start=1):
-            table = _Table(data, kind, number, settings.config_file)
+            table = _Table(data, kind, number, source)
             try:
                 rules.append(build(table))
+            except ConfigError as error:
+                problems.extend(error.problems)
             except ValueError as error:  # the policy's own checks: end before start, 30 February...
-                raise ConfigError(f"{table.where}: {error}") from None
+                problems.append(f"{table.where}: {error}")
+    if problems:
+        raise ConfigError(*problems)
     return tuple(rules)
 
 

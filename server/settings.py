@@ -214,6 +214,8 @@ class Settings:
     staff: StaffSettings
     throttle: ThrottleSettings
     maintenance: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    # Per kind of maintenance rule, the file that wrote its list (an override replaces a list whole).
+    maintenance_sources: Mapping[str, str] = field(default_factory=dict)
     # Development and tests only: a file holding an offset in seconds for the clock.
     clock_file: Path | None = None
     # Bearer token for /metrics from other hosts; unset: loopback only.
@@ -287,6 +289,7 @@ def _build(top: _Section, environ: Mapping[str, str]) -> Settings:
     if clock_file and env == "production":
         top.sources.problem("env", "is production, where RENKEI_CLOCK_FILE (it moves the clock) is refused")
     admission, metrics_token = top.table("admission"), top.str("metrics_token", allow_empty=True, default=None)
+    maintenance = _maintenance(top)
     return Settings(
         env=env,
         public_url=_public_url(top),
@@ -303,7 +306,8 @@ def _build(top: _Section, environ: Mapping[str, str]) -> Settings:
         argon2=_argon2(top.table("argon2")),
         staff=_staff(top.table("staff")),
         throttle=ThrottleSettings(**{k: top.table("throttle").int(k, minimum=1) for k in ThrottleSettings.__dataclass_fields__}),
-        maintenance=_maintenance(top),
+        maintenance=maintenance,
+        maintenance_sources={kind: top.sources.origin(f"maintenance.{kind}") for kind in maintenance},
         clock_file=Path(clock_file) if clock_file else None,
         metrics_token=metrics_token or None,
         retention=_retention(top.table("retention")),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from server.maintenance import calendar_rules_from_settings
 from server.policy.weak_settings import argon2_strong_enough
 from server.settings import DEFAULT_CONFIG, PROJECT_ROOT, ConfigError, load_settings, read_settings
 
@@ -161,3 +162,59 @@ def test_production_serves_sandbox_apps_only_when_the_setting_says_so(tmp_path: 
     assert not load_settings(environ=PRODUCTION).sandbox_apps_allowed
     allowed = _file(tmp_path, "[clients]\nsandbox_in_production = true\n")
     assert load_settings(environ={**PRODUCTION, "RENKEI_CONFIG_OVERRIDE": f"{OVERRIDE}:{allowed}"}).sandbox_apps_allowed
+
+
+def _problems_with_rules(environ: dict[str, str]) -> list[str]:
+    """Every problem the server would refuse to start with: the settings', then the [[maintenance.*]] rules'."""
+    settings, problems = read_settings(environ=environ)
+    try:
+        calendar_rules_from_settings(settings)
+    except ConfigError as error:
+        problems += error.problems
+    return problems
+
+
+GOOD_DAILY = "[[maintenance.daily]]\nstart = '01:00'\nend = '01:30'\n\n"
+BAD_DAILY = "[[maintenance.daily]]\nstart = '05:00'\nend = '4:00'\n\n"
+BAD_END = "end must be a time \"HH:MM\" from 00:00 to 24:00 (got '4:00')"
+
+
+# base: the shipped file with (old, new) replaced; files: the override files; wanted: (file number, problem),
+# 0 the base file, 1 the first override file...
+@pytest.mark.parametrize(
+    ("base", "files", "wanted"),
+    [
+        pytest.param(None, [GOOD_DAILY + BAD_DAILY], [(1, f"maintenance.daily #2: {BAD_END}")],
+                     id="a bad rule in the override file"),
+        pytest.param(None, ["[[maintenance.weekly]]\nstart = '01:00'\nend = '02:00'\n"],
+                     [(1, "maintenance.weekly is not a kind of rule (expected daily, nth_weekday, before_nth_sunday, yearly)")],
+                     id="an unknown kind of rule in the override file"),
+        pytest.param(None, ["[[maintenance.yearly]]\nmonth = 2\ndays = [30]\nstart = '00:00'\nend = '08:00'\n"],
+                     [(1, "maintenance.yearly #1: days (30,) do not all exist in month 2")],
+                     id="a rule the calendar refuses, in the override file"),
+        pytest.param(None, ["[maintenance]\ndaily = '04:00'\n"],
+                     [(1, "maintenance.daily must be a list of tables ([[maintenance.daily]]) (got '04:00')")],
+                     id="a kind that is not a list of tables, in the override file"),
+        pytest.param(('end = "04:05"', 'end = "4:05pm"'), [GOOD_DAILY],
+                     [], id="an override replacing the base file's bad list whole"),
+        pytest.param(('month = 1\ndays = [1, 2, 3]\nstart = "19:00"', 'month = 13\ndays = [1, 2, 3]\nstart = "19:00"'),
+                     [GOOD_DAILY], [(0, "maintenance.yearly #2: month must be a whole number from 1 to 12 (got 13)")],
+                     id="a bad rule the override does not touch stays the base file's"),
+        pytest.param(('end = "04:05"', 'end = "4:05pm"'), ["[[maintenance.weekly]]\nstart = '01:00'\nend = '02:00'\n"],
+                     [(0, "maintenance.daily #2: end must be a time \"HH:MM\" from 00:00 to 24:00 (got '4:05pm')"),
+                      (1, "maintenance.weekly is not a kind of rule (expected daily, nth_weekday, before_nth_sunday, yearly)")],
+                     id="bad rules in both files are all reported, each with its own file"),
+        pytest.param(None, [BAD_DAILY, GOOD_DAILY + "[policy]\npin_failures_before_lock = 0\n\n" + BAD_DAILY],
+                     [(2, f"maintenance.daily #2: {BAD_END}"), (2, "policy.pin_failures_before_lock must be a whole number >= 1 (got 0)")],
+                     id="the later override file wins and is blamed, with its other mistakes"),
+    ],
+)
+def test_a_bad_maintenance_rule_is_blamed_on_the_file_that_holds_it(
+    tmp_path: Path, base: tuple[str, str] | None, files: list[str], wanted: list[tuple[int, str]],
+) -> None:
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert base is None or base[0] in text
+    paths = [_file(tmp_path, text.replace(*base) if base else text, "base.toml")]
+    paths += [_file(tmp_path, body, f"site{number}.toml") for number, body in enumerate(files, start=1)]
+    problems = _problems_with_rules({"RENKEI_CONFIG": str(paths[0]), "RENKEI_CONFIG_OVERRIDE": ":".join(map(str, paths[1:]))})
+    assert sorted(problems) == sorted(f"{paths[number]}: {problem}" for number, problem in wanted)

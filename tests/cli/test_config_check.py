@@ -39,8 +39,13 @@ def test_a_good_configuration_says_so_and_exits_0(renkei: Renkei, cheap_config: 
     assert document == {"ok": True, "problems": [], "files": [str(cheap_config)], "env": "development"}
 
 
-def test_a_bad_maintenance_rule_is_reported_too(renkei: Renkei, tmp_path: Path) -> None:
+def test_bad_maintenance_rules_are_reported_with_the_file_and_table_that_hold_them(renkei: Renkei, tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
-    site.write_text("[[maintenance.weekly]]\nstart = '01:00'\nend = '02:00'\n", encoding="utf-8")
+    site.write_text("[[maintenance.weekly]]\nstart = '01:00'\nend = '02:00'\n\n[[maintenance.daily]]\nstart = '01:00'\n"
+                    "end = '01:30'\n\n[[maintenance.daily]]\nstart = '05:00'\nend = '4:00'\n", encoding="utf-8")
     result = renkei("config", "check", "--json", env={"RENKEI_CONFIG_OVERRIDE": str(site)})
-    assert result.returncode == 1 and "maintenance.weekly is not a kind of rule" in json.loads(result.stdout)["problems"][0]
+    assert result.returncode == 1
+    assert sorted(json.loads(result.stdout)["problems"]) == [
+        f"{site}: maintenance.daily #2: end must be a time \"HH:MM\" from 00:00 to 24:00 (got '4:00')",
+        f"{site}: maintenance.weekly is not a kind of rule (expected daily, nth_weekday, before_nth_sunday, yearly)",
+    ]
