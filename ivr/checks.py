@@ -132,8 +132,3 @@ async def watch_phone_check(runtime: Runtime, flow_id: UUID, timeout_seconds: fl
         assert news.expires_at is not None
         await waiter.wait(min(timeout_seconds, (news.expires_at - now).total_seconds()))
     return _news(await phone_checks.newest_check_of_flow(runtime.pool, flow_id), runtime.clock.now())
-
-
-async def wait_for_phone_check(runtime: Runtime, flow_id: UUID, timeout_seconds: float) -> str:
-    """The flow's status as soon as it is no longer "waiting", or "waiting" after ``timeout_seconds``."""
-    return (await watch_phone_check(runtime, flow_id, timeout_seconds)).status

@@ -72,10 +72,6 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
-def is_argon2_hash(value: str) -> bool:
-    return value.startswith("$argon2") and argon2.identify(value)
-
-
 def token_digest(value: str) -> bytes:
     """SHA-256 of a random token (code, refresh token, cookie, request_uri)."""
     return hashlib.sha256(value.encode()).digest()

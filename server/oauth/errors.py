@@ -87,15 +87,9 @@ class InvalidScope(OAuthError):
 
 
 class UnsupportedResponseType(OAuthError):
-    """RFC 6749 §4.1.2.1, which RFC 9126 §2.3 lets /par answer with."""
+    """RFC 6749 §4.1.2.1, which RFC 9126 §2.3 lets /par answer with (raised by name: OAuthError.for_code)."""
 
     error = "unsupported_response_type"
-
-
-class UnsupportedTokenType(OAuthError):
-    """RFC 7009 §2.2.1."""
-
-    error = "unsupported_token_type"
 
 
 class TemporarilyUnavailable(OAuthError):

@@ -22,10 +22,6 @@ APP_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jw
 DISCOVERY_PATH = "/.well-known/oauth-authorization-server"
 
 
-def endpoint_url(settings: Settings, path: str) -> str:
-    return settings.public_url + path
-
-
 def authorization_server_metadata(settings: Settings) -> dict[str, Any]:
     url = settings.public_url
     return {

@@ -77,10 +77,3 @@ def judge_failure(kind: LockKind, failures_after: int, limit: int) -> FailureOut
 def tries_left(failures_today: int, limit: int) -> int:
     """How many more wrong answers today before the lock: after the first of three, 2."""
     return max(0, limit - failures_today)
-
-
-def is_locked(locked_until: datetime | None, now: datetime) -> bool:
-    """True while ``now`` is before ``locked_until``; the instant it lifts is unlocked."""
-    if locked_until is None:
-        return False
-    return _to_tokyo(now) < _to_tokyo(locked_until)

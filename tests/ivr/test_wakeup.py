@@ -6,7 +6,7 @@ import asyncio
 
 import asyncpg
 
-from ivr.checks import wait_for_phone_check
+from ivr.checks import watch_phone_check
 from server.clock import FrozenClock
 from server.db.listener import APPLICATION_NAME
 from tests.ivr.conftest import TARO, OpenCheck, Ring
@@ -37,14 +37,14 @@ async def test_waiting_for_the_phone_check_returns_matched_waiting_or_expired(
 ) -> None:  # type: ignore[no-untyped-def]
     screen_side, call_side = await start_server(settings), await start_server(settings)
     waiting = await open_check([TARO])
-    assert await wait_for_phone_check(screen_side.runtime, waiting.flow_id, 0.1) == "waiting"
-    answered = asyncio.create_task(wait_for_phone_check(screen_side.runtime, waiting.flow_id, 10))
+    assert (await watch_phone_check(screen_side.runtime, waiting.flow_id, 0.1)).status == "waiting"
+    answered = asyncio.create_task(watch_phone_check(screen_side.runtime, waiting.flow_id, 10))
     await asyncio.sleep(0.05)  # let the waiter subscribe first
     await ring(call_side, TARO, waiting.check.auth_number)
-    assert await asyncio.wait_for(answered, 5) == "matched"
+    assert (await asyncio.wait_for(answered, 5)).status == "matched"
     late = await open_check(["+818099998888"])
     clock.advance(seconds=121)
-    assert await wait_for_phone_check(screen_side.runtime, late.flow_id, 10) == "expired"
+    assert (await watch_phone_check(screen_side.runtime, late.flow_id, 10)).status == "expired"
 
 
 async def _drop_listening_connection(db: asyncpg.Pool) -> int:

@@ -10,7 +10,6 @@ from server.policy.locks import (
     FailureOutcome,
     LockKind,
     failures_today,
-    is_locked,
     judge_failure,
     lock_lifts_at,
     tokyo_day,
@@ -120,27 +119,6 @@ def test_judge_failure_refuses_nonsense(kind: LockKind, failures_after: int, lim
         judge_failure(kind, failures_after, limit)
 
 
-UNTIL = jst("2026-06-11T00:00")
-LOCKED = [
-    ("no lock recorded is unlocked", None, jst("2026-06-10T12:00"), False),
-    ("before the lock lifts it is locked", UNTIL, jst("2026-06-10T12:00"), True),
-    ("a microsecond before midnight it is still locked", UNTIL, jst("2026-06-10T23:59:59.999999"), True),
-    ("at the midnight it lifts it is unlocked", UNTIL, jst("2026-06-11T00:00"), False),
-    ("after it lifted it is unlocked", UNTIL, jst("2026-06-11T09:00"), False),
-    ("14:59:59Z is before tokyo midnight: locked", UNTIL, utc("2026-06-10T14:59:59"), True),
-    ("15:00Z is tokyo midnight: unlocked", UNTIL, utc("2026-06-10T15:00"), False),
-    ("08:00 PDT is tokyo midnight: unlocked", UNTIL, la("2026-06-10T08:00"), False),
-    ("a lock stored in UTC compares by instant", utc("2026-06-10T15:00"), jst("2026-06-10T23:59"), True),
-]
-
-
-@pytest.mark.parametrize(
-    ("locked_until", "now", "expected"), [row[1:] for row in LOCKED], ids=[row[0] for row in LOCKED]
-)
-def test_is_locked(locked_until: datetime | None, now: datetime, expected: bool) -> None:
-    assert is_locked(locked_until, now) is expected
-
-
 TODAY = [
     ("no failure recorded counts zero", 2, None, jst("2026-06-10T12:00"), 0),
     ("failures earlier today count", 2, jst("2026-06-10T00:00"), jst("2026-06-10T23:59:59"), 2),
@@ -162,8 +140,6 @@ NAIVE = datetime(2026, 6, 10, 12, 0)
 NAIVE_CALLS = [
     ("tokyo_day refuses a naive datetime", lambda: tokyo_day(NAIVE)),
     ("lock_lifts_at refuses a naive datetime", lambda: lock_lifts_at(NAIVE)),
-    ("is_locked refuses a naive now", lambda: is_locked(UNTIL, NAIVE)),
-    ("is_locked refuses a naive locked_until", lambda: is_locked(NAIVE, jst("2026-06-10T12:00"))),
     ("failures_today refuses a naive now", lambda: failures_today(1, jst("2026-06-10T12:00"), NAIVE)),
 ]
 
@@ -174,13 +150,9 @@ def test_naive_datetimes_are_refused(call: Callable[[], object]) -> None:
         call()
 
 
-def test_a_lock_engaged_now_holds_until_the_moment_it_lifts() -> None:
+def test_a_lock_engaged_on_new_years_eve_lifts_at_tokyo_midnight() -> None:
     engaged = utc("2026-12-31T14:30")  # 23:30 on new year's eve in Tokyo
-    lifts = lock_lifts_at(engaged)
-    assert is_locked(lifts, engaged)
-    assert is_locked(lifts, lifts - timedelta(microseconds=1))
-    assert not is_locked(lifts, lifts)
-    assert lifts.isoformat() == "2027-01-01T00:00:00+09:00"
+    assert lock_lifts_at(engaged).isoformat() == "2027-01-01T00:00:00+09:00"
 
 
 def test_lock_kinds_are_the_staff_api_keys() -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.policy.locks import LockKind, failures_today, is_locked, judge_failure, lock_lifts_at, tokyo_day
+from server.policy.locks import LockKind, failures_today, judge_failure, lock_lifts_at, tokyo_day
 from server.reasons import Reason
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -23,12 +23,6 @@ def test_a_lock_lifts_at_the_next_tokyo_midnight_within_a_day(now: datetime) -> 
     assert lifts.astimezone(TOKYO).time() == time(0)
     assert timedelta(0) < lifts - now <= timedelta(days=1)
     assert tokyo_day(lifts) == tokyo_day(now) + timedelta(days=1)
-
-
-@given(now=MOMENTS, later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=2)))
-def test_a_lock_holds_until_it_lifts_and_not_a_moment_longer(now: datetime, later: timedelta) -> None:
-    lifts = lock_lifts_at(now)
-    assert is_locked(lifts, now + later) == (now + later < lifts)
 
 
 @given(last=MOMENTS, now=MOMENTS, failures=st.integers(min_value=0, max_value=100))
