@@ -1,4 +1,5 @@
-"""Named queries for operators managing clients (`renkei clients list | show | disable | enable | rotate-secret | remove`)."""
+"""Named queries for operators managing clients (`renkei clients list | show | disable | enable | rotate-secret |
+end-previous-secret | remove`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from server.db.tokens import REVOCATION_CHANNEL
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
-# What an operator sees of a client; never its secret digest.
+# What an operator sees of a client; never a secret's digest, only when a previous secret ends.
 _SHOWN = """c.client_id, c.kind, c.name, c.operator, c.profile, c.auth_method, c.redirect_uris, c.scopes,
             c.require_par, c.require_dpop, c.jwks_uri, c.jwks IS NOT NULL AS has_jwks, c.created_at, c.disabled_at,
-            c.removed_at,
+            c.removed_at, c.previous_secret_ends_at,
             (SELECT count(*) FROM oauth_grant g WHERE g.client_id = c.client_id AND g.revoked_at IS NULL) AS live_grants"""
 
 
@@ -49,8 +50,23 @@ async def revoke_live_access_tokens(conn: asyncpg.Connection, client_id: str, no
     )
 
 
-async def set_secret_digest(conn: asyncpg.Connection, client_id: str, digest: bytes) -> None:
-    await conn.execute("UPDATE oauth_client SET secret_digest = $2 WHERE client_id = $1", client_id, digest)
+async def replace_secret(conn: asyncpg.Connection, client_id: str, digest: bytes, previous_ends_at: datetime | None) -> datetime | None:
+    """The new secret's digest in force; the replaced one kept as the previous secret until ``previous_ends_at``
+    (None: not kept). Any older previous secret is dropped. When the kept one ends (None: none kept)."""
+    return await conn.fetchval(
+        """UPDATE oauth_client
+              SET previous_secret_digest = CASE WHEN $3::timestamptz IS NOT NULL THEN secret_digest END,
+                  previous_secret_ends_at = CASE WHEN secret_digest IS NOT NULL THEN $3::timestamptz END,
+                  secret_digest = $2
+            WHERE client_id = $1
+        RETURNING previous_secret_ends_at""",
+        client_id, digest, previous_ends_at,
+    )
+
+
+async def end_previous_secret(conn: asyncpg.Connection, client_id: str) -> None:
+    await conn.execute("UPDATE oauth_client SET previous_secret_digest = NULL, previous_secret_ends_at = NULL WHERE client_id = $1",
+                       client_id)
 
 
 async def live_grant_ids(conn: asyncpg.Connection, client_id: str) -> list[Any]:

@@ -2,7 +2,10 @@
 
 - ``client_secret_basic`` (RFC 6749 §2.3.1), for sandbox apps and resource
   servers: the secret's SHA-256 digest compared in constant time;
-  ``client_secret_post`` with the same secret for sandbox apps only.
+  ``client_secret_post`` with the same secret for sandbox apps only. After
+  `renkei clients rotate-secret` the replaced secret works too until its end
+  time (server.policy.client_secrets); its use is logged, so the operator sees
+  whether the app has moved over.
 - ``private_key_jwt`` (RFC 7523 §2.2, OIDC Core §9), for FAPI 2.0 apps and the
   resource servers registered with keys: an
   assertion signed by one of the client's keys, iss = sub = client_id, not
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -31,21 +33,27 @@ from urllib.parse import unquote_plus
 import asyncpg
 from starlette.requests import Request
 
+from server.clock import TOKYO
 from server.db.tokens import remember_once
 from server.hashing import token_digest
+from server.logs import get_logger
 from server.oauth.client_cache import ClientCache
 from server.oauth.errors import InvalidClient, InvalidRequest, OAuthError
 from server.oauth.signed_jwt import is_time, signed_by_any, unverified_parts
+from server.policy.client_secrets import CURRENT, PREVIOUS, secret_matched
 from server.runtime import Runtime
 from server.web.database import connection
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-# Compared against when the client is unknown, so both failures take the same time.
-_NO_SECRET = token_digest("no client has this secret")
+# A resource server still on its previous secret introspects on every call to the bank's API:
+# its use is logged at most this often per client and process.
+PREVIOUS_SECRET_NOTICE_EVERY = timedelta(minutes=1)
 # An assertion issued this far ahead of our clock is refused (clock skew allowance).
 IAT_LEEWAY = timedelta(seconds=60)
 # Its jti is remembered until it expires, so its lifetime is bounded.
 MAX_ASSERTION_LIFETIME = timedelta(days=1)
+
+log = get_logger(__name__)
 
 
 async def authenticated_client(request: Request, form: dict[str, str], conn: asyncpg.Connection | None, *, kind: str,
@@ -133,17 +141,37 @@ async def _client(runtime: Runtime, conn: asyncpg.Connection | None, client_id: 
 
 async def _by_secret(runtime: Runtime, conn: asyncpg.Connection | None, client_id: str, secret: str) -> asyncpg.Record:
     client = await _client(runtime, conn, client_id)
-    matched = secret_matches(client, secret)  # compared even for an unknown client: the same time either way
-    if client is None or not matched:
+    used = secret_used(client, secret, runtime.clock.now())  # compared even for an unknown client: the same time either way
+    if client is None or used is None:
         raise InvalidClient("client authentication failed", detail=f"client_id={client_id[:64]!r} basic")
+    if used == PREVIOUS:
+        _note_previous_secret(runtime, client)
     return client
 
 
-def secret_matches(client: asyncpg.Record | None, secret: str) -> bool:
-    """client_secret_basic for this client, with this secret (compared in constant time, known client or not)."""
-    registered = bytes(client["secret_digest"]) if client and client["secret_digest"] else _NO_SECRET
-    matches = hmac.compare_digest(token_digest(secret), registered)
-    return client is not None and matches and client["auth_method"] == "client_secret_basic"
+def secret_used(client: asyncpg.Record | None, secret: str, now: datetime) -> str | None:
+    """Which of this client_secret_basic client's secrets this is (CURRENT, or PREVIOUS until its end), or None.
+
+    Compared in constant time, known client or not, current and previous alike."""
+    ends_at = client["previous_secret_ends_at"] if client is not None else None
+    used = secret_matched(token_digest(secret), _stored(client, "secret_digest"), _stored(client, "previous_secret_digest"),
+                          ends_at, now)
+    return used if client is not None and client["auth_method"] == "client_secret_basic" else None
+
+
+def _stored(client: asyncpg.Record | None, column: str) -> bytes | None:
+    return bytes(client[column]) if client is not None and client[column] is not None else None
+
+
+def _note_previous_secret(runtime: Runtime, client: asyncpg.Record) -> None:
+    """Log (never the secret) that the client used its previous secret: the app has not moved over yet."""
+    now, client_id = runtime.clock.now(), client["client_id"]
+    noticed: dict[str, datetime] = runtime.extras.setdefault("previous_secret_noticed", {})
+    if client_id in noticed and now - noticed[client_id] < PREVIOUS_SECRET_NOTICE_EVERY:
+        return
+    noticed[client_id] = now
+    ends_at = client["previous_secret_ends_at"].astimezone(TOKYO).isoformat(timespec="seconds")
+    log.info("client.previous_secret_used", client_id=client_id, until=ends_at)  # a field named *secret* is redacted
 
 
 def remembered_basic_client(runtime: Runtime, authorization: str) -> asyncpg.Record | None:
@@ -155,7 +183,8 @@ def remembered_basic_client(runtime: Runtime, authorization: str) -> asyncpg.Rec
     except OAuthError:
         return None
     client = runtime.extras["clients"].remembered(client_id)
-    return client if client is not None and secret_matches(client, secret) else None
+    # The previous secret is left to the full check, which logs its use.
+    return client if client is not None and secret_used(client, secret, runtime.clock.now()) == CURRENT else None
 
 
 async def _by_assertion(form: dict[str, str], runtime: Runtime, conn: asyncpg.Connection | None) -> asyncpg.Record:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from server.clock import FrozenClock, write_clock_offset
 from server.settings import DEFAULT_CONFIG, ENV_OVERRIDES, PROJECT_ROOT
 
 # What production refuses to start without: long secrets, a key file, an https issuer, OWASP's argon2,
@@ -58,3 +59,11 @@ def renkei(database_url: str, cheap_config: Path) -> Renkei:
         )
 
     return run
+
+
+@pytest.fixture
+def as_of(tmp_path: Path, clock: FrozenClock) -> dict[str, str]:
+    """The command's clock set to the test's (token expiry checks and a secret's overlap start at the server's now)."""
+    clock_file = tmp_path / "clock"
+    write_clock_offset(clock_file, clock.now())
+    return {"RENKEI_CLOCK_FILE": str(clock_file)}

@@ -1,4 +1,6 @@
-"""`renkei clients list | show | disable | enable | rotate-secret | remove`: the real command against a running server."""
+"""`renkei clients list | show | disable | enable | rotate-secret | remove`: the real command against a running server.
+
+The overlap of a rotated secret (--keep-previous-for, end-previous-secret): tests/cli/test_client_secret_rotation.py."""
 
 from __future__ import annotations
 
@@ -9,18 +11,11 @@ import asyncpg
 import httpx
 import pytest
 
-from server.clock import FrozenClock, write_clock_offset
+from server.clock import FrozenClock
 from tests.cli.conftest import PRODUCTION, Renkei
 from tests.oauth.factories import add_account, add_fapi2_app, add_resource_server, add_sandbox_app
 from tests.oauth.test_introspect import introspect, issue
 
-
-@pytest.fixture
-def as_of(tmp_path: Path, clock: FrozenClock) -> dict[str, str]:
-    """The command's clock set to the test's (its token expiry checks must agree with the server's)."""
-    clock_file = tmp_path / "clock"
-    write_clock_offset(clock_file, clock.now())
-    return {"RENKEI_CLOCK_FILE": str(clock_file)}
 
 
 async def _operations(db: asyncpg.Pool) -> list[tuple[str, str, str | None]]:
@@ -43,6 +38,7 @@ async def test_list_and_show_describe_clients_for_people_and_scripts(renkei: Ren
     assert table[0].split() == ["client_id", "kind", "profile", "state", "live_grants", "name"] and len(table) == 3
     shown = json.loads(renkei("clients", "show", "sandbox-app").stdout)
     assert shown["kind"] == "app" and shown["auth_method"] == "client_secret_basic" and "secret_digest" not in shown
+    assert shown["previous_secret_until"] is None and not any("digest" in field for field in shown)
     missing = renkei("clients", "show", "no-such-app")
     assert missing.returncode == 1 and "no client no-such-app" in missing.stderr
     assert renkei("clients", "show").returncode == 2  # no CLIENT_ID: a usage error
@@ -75,13 +71,14 @@ async def test_disabling_stops_the_app_at_once_and_enabling_resumes_its_grants(
                                      ("client:enable", f"cli:{_os_user()}", "sandbox-app")]
 
 
-async def test_a_new_secret_replaces_the_old_one_at_once(
+async def test_a_new_secret_kept_for_no_overlap_replaces_the_old_one_at_once(
     renkei: Renkei, server, client: httpx.AsyncClient, db: asyncpg.Pool, clock: FrozenClock,  # type: ignore[no-untyped-def]
 ) -> None:
     app, rs = await add_sandbox_app(db, clock.now()), await add_resource_server(db, clock.now())
-    rotated = renkei("clients", "rotate-secret", "balance-api", "--operator", "tanaka")
+    rotated = renkei("clients", "rotate-secret", "balance-api", "--keep-previous-for", "0", "--operator", "tanaka")
     assert rotated.returncode == 0, rotated.stderr
     new_secret = json.loads(rotated.stdout)["client_secret"]
+    assert json.loads(rotated.stdout)["previous_secret_until"] is None
     assert new_secret not in rotated.stderr and len(new_secret) >= 40
     old = await client.post("/introspect", data={"token": "x"}, auth=rs.basic)
     new = await client.post("/introspect", data={"token": "x"}, auth=("balance-api", new_secret))
