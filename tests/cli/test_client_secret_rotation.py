@@ -66,12 +66,13 @@ async def test_both_secrets_get_tokens_until_the_previous_one_ends(
     assert shown["previous_secret_until"] == printed["previous_secret_until"] and "previous_secret_digest" not in shown
 
     noticed = [json.loads(line) for line in log_lines if "client.previous_secret_used" in line]
-    assert noticed and noticed[0]["client_id"] == old.client_id
+    assert len(noticed) == 1 and noticed[0]["client_id"] == old.client_id  # used twice, logged once a minute
     assert noticed[0]["until"] == printed["previous_secret_until"]
     assert not any(secret in line for line in log_lines for secret in (old.secret, new.secret))
 
     clock.set(ends - timedelta(seconds=1))
     assert await _token_status(client, db, clock, old, account_id) == 200
+    assert sum("client.previous_secret_used" in line for line in log_lines) == 2
     clock.set(ends + timedelta(seconds=1))
     refused = await client.post("/token", data=exchange_form(await add_code(db, old, account_id=account_id, now=clock.now())),
                                 auth=old.basic)
@@ -133,6 +134,20 @@ async def test_a_second_rotation_during_the_overlap_drops_the_older_secret(
     assert [await _introspect_status(client, rs) for rs in (middle, newest)] == [200, 200]
     clock.advance(hours=1, seconds=5)  # the overlap is the second rotation's, not the first's 24 h
     assert [await _introspect_status(client, rs) for rs in (middle, newest)] == [401, 200]
+
+
+async def test_no_overlap_during_an_overlap_stops_both_older_secrets(
+    renkei: Renkei, server, client: httpx.AsyncClient, db: asyncpg.Pool, clock: FrozenClock,  # type: ignore[no-untyped-def]
+    as_of: dict[str, str],
+) -> None:
+    first = await add_resource_server(db, clock.now())
+    second = replace(first, secret=_rotated(renkei, first.client_id, env=as_of)["client_secret"])
+    assert [await _introspect_status(client, rs) for rs in (first, second)] == [200, 200]
+    leaked = _rotated(renkei, first.client_id, "--keep-previous-for", "0", env=as_of)
+    assert leaked["previous_secret_until"] is None
+    assert [await _refused_soon(client, rs) for rs in (first, second)] == [401, 401]
+    assert await _introspect_status(client, replace(first, secret=leaked["client_secret"])) == 200
+    assert json.loads(renkei("clients", "show", first.client_id, env=as_of).stdout)["previous_secret_until"] is None
 
 
 async def test_two_rotations_at_the_same_time_leave_one_current_and_one_previous_secret(
