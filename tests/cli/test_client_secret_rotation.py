@@ -27,6 +27,10 @@ def _rotated(renkei: Renkei, client_id: str, *args: str, env: dict[str, str]) ->
     return json.loads(done.stdout)
 
 
+def _with_new_secret(renkei: Renkei, app: App, *args: str, env: dict[str, str]) -> App:
+    return replace(app, secret=_rotated(renkei, app.client_id, *args, env=env)["client_secret"])
+
+
 async def _token_status(http: httpx.AsyncClient, db: asyncpg.Pool, clock: FrozenClock, app: App, account_id: int, *,
                         post: bool = False) -> int:
     """The status of a code exchange at /token, the secret sent with HTTP Basic (or posted in the form)."""
@@ -88,7 +92,7 @@ async def test_a_resource_server_introspects_with_either_secret_until_the_overla
     as_of: dict[str, str],
 ) -> None:
     old = await add_resource_server(db, clock.now())
-    new = replace(old, secret=_rotated(renkei, old.client_id, "--keep-previous-for", "2h", env=as_of)["client_secret"])
+    new = _with_new_secret(renkei, old, "--keep-previous-for", "2h", env=as_of)
     # Twice each: the second call of a remembered client takes the fast path of /introspect.
     assert [await _introspect_status(client, rs) for rs in (old, new, old, new)] == [200, 200, 200, 200]
     clock.advance(hours=2, seconds=5)
@@ -105,7 +109,7 @@ async def test_no_overlap_or_ending_the_previous_secret_stops_the_old_one_at_onc
     assert leaked["previous_secret_until"] is None
     assert await _refused_soon(client, first) == 401
     second = replace(first, secret=leaked["client_secret"])
-    third = replace(first, secret=_rotated(renkei, first.client_id, env=as_of)["client_secret"])
+    third = _with_new_secret(renkei, first, env=as_of)
     assert [await _introspect_status(client, rs) for rs in (second, third)] == [200, 200]
 
     ended = renkei("clients", "end-previous-secret", first.client_id, "--operator", "sato", env=as_of)
@@ -128,8 +132,8 @@ async def test_a_second_rotation_during_the_overlap_drops_the_older_secret(
     as_of: dict[str, str],
 ) -> None:
     oldest = await add_resource_server(db, clock.now())
-    middle = replace(oldest, secret=_rotated(renkei, oldest.client_id, env=as_of)["client_secret"])
-    newest = replace(oldest, secret=_rotated(renkei, oldest.client_id, "--keep-previous-for", "1h", env=as_of)["client_secret"])
+    middle = _with_new_secret(renkei, oldest, env=as_of)
+    newest = _with_new_secret(renkei, oldest, "--keep-previous-for", "1h", env=as_of)
     assert await _refused_soon(client, oldest) == 401
     assert [await _introspect_status(client, rs) for rs in (middle, newest)] == [200, 200]
     clock.advance(hours=1, seconds=5)  # the overlap is the second rotation's, not the first's 24 h
@@ -141,7 +145,7 @@ async def test_no_overlap_during_an_overlap_stops_both_older_secrets(
     as_of: dict[str, str],
 ) -> None:
     first = await add_resource_server(db, clock.now())
-    second = replace(first, secret=_rotated(renkei, first.client_id, env=as_of)["client_secret"])
+    second = _with_new_secret(renkei, first, env=as_of)
     assert [await _introspect_status(client, rs) for rs in (first, second)] == [200, 200]
     leaked = _rotated(renkei, first.client_id, "--keep-previous-for", "0", env=as_of)
     assert leaked["previous_secret_until"] is None
