@@ -62,3 +62,28 @@ def insert_sql(first: int = 1, *, where: str | None = None) -> str:
 async def append(conn: asyncpg.Connection | asyncpg.Pool, entry: Entry) -> None:
     await conn.execute(insert_sql(), *values(entry))
 
+
+
+
+
+# A refusal's line (the parameters of ``values``, then the browser's flow cookie digest): the
+# flow behind the cookie gives its app, its account (masked as mask_account does) and the kana;
+# without one, the app is the one the entry names only if that is an app of ours.
+_REFUSAL = """
+    INSERT INTO operation_log (at, event, outcome, reason_code, account_id, account_masked, name_kana, client_id,
+                               flow_id, staff_id, ip, user_agent, detail)
+    SELECT $1, $2, $3, $4, COALESCE(f.account_id, $5::bigint),
+           COALESCE(a.branch_code || '-' || a.account_type || '-***' || right(a.account_number, 4), $6::text),
+           COALESCE(f.name_kana, $7::text),
+           COALESCE(f.client_id, (SELECT client_id FROM oauth_client WHERE client_id = $8::text AND kind = 'app')),
+           COALESCE(f.id, $9::uuid), $10, $11, $12, $13::jsonb
+      FROM (SELECT) AS one
+      LEFT JOIN flow f ON f.cookie_digest = $14::bytea
+      LEFT JOIN account a ON a.id = f.account_id
+"""
+
+
+async def append_refusal(conn: asyncpg.Connection | asyncpg.Pool, entry: Entry, *, cookie_digest: bytes | None,
+                         timeout: float) -> None:
+    """A screen turned away before its handler ran (S01, S03), in one statement: of the browser's flow if it has one."""
+    await conn.execute(_REFUSAL, *values(entry), cookie_digest, timeout=timeout)

@@ -66,17 +66,38 @@ async def durations(conn: Conn, start: datetime, end: datetime, branch: str | No
     )
 
 
-async def live_links(conn: Conn, first: date, last: date, now: datetime, branch: str | None) -> list[asyncpg.Record]:
-    """Per Tokyo day and app: the links (grants) in force at the end of that day, or at ``now`` for a day not over."""
+# A grant is live at instant e.t when the token endpoint would use it then (server.oauth.grants.lifetime,
+# server.db.clients.get_client): authenticated, not yet revoked, short of its end, used within the idle
+# limit, its account still usable and its app not disabled. A grant is used only while live, so the
+# idle end of its newest use (last_used_at) is its idle end at every earlier instant too.
+_LIVE_AT = """
+    g.authenticated_at < e.t AND (g.revoked_at IS NULL OR g.revoked_at > e.t) AND g.expires_at > e.t
+    AND g.last_used_at + $5::int * interval '1 day' > e.t
+    AND (a.status = 'active' OR a.imported_at > e.t OR g.revoked_reason = 'account_moved')
+    AND (c.disabled_at IS NULL OR c.disabled_at > e.t) AND ($6::boolean OR c.kind <> 'app' OR c.profile <> 'sandbox')
+"""
+
+
+async def live_links(conn: Conn, first: date, last: date, now: datetime, branch: str | None, *,
+                     idle_days: int, sandbox_apps: bool) -> list[asyncpg.Record]:
+    """Per Tokyo day and app: the links (grants) in force at the end of that day, or at ``now`` for a day not over.
+
+    Exact for revocation, the grant's end and its idle limit (``idle_days``, as configured now). Two
+    facts are known only as they stand now: an account closed or moved by an import counts as
+    unusable from that import on (its imported_at; a move by ``renkei accounts move`` revokes the
+    grants, so it is exact), and an app counts as disabled from its current disabling on (one
+    disabled and enabled again earlier counts as live through that time).
+    """
     return await conn.fetch(
-        """SELECT d.day::date AS day, g.client_id, count(*)::int AS links
+        f"""SELECT d.day::date AS day, g.client_id, count(*)::int AS links
              FROM generate_series($1::date, $2::date, interval '1 day') AS d(day)
              CROSS JOIN LATERAL (SELECT least(((d.day + interval '1 day')::timestamp AT TIME ZONE 'Asia/Tokyo'), $3) AS t) e
-             JOIN oauth_grant g ON g.authenticated_at < e.t AND (g.revoked_at IS NULL OR g.revoked_at >= e.t) AND g.expires_at > e.t
+             CROSS JOIN oauth_grant g
              JOIN account a ON a.id = g.account_id
-            WHERE $4::text IS NULL OR a.branch_code = $4
+             JOIN oauth_client c ON c.client_id = g.client_id
+            WHERE ($4::text IS NULL OR a.branch_code = $4) AND {_LIVE_AT}
             GROUP BY 1, 2""",
-        first, last, now, branch,
+        first, last, now, branch, idle_days, sandbox_apps,
     )
 
 

@@ -26,10 +26,12 @@ from server.db import clients, flows, oplog, par_requests
 from server.flow import stages
 from server.logs import get_logger
 from server.hashing import token_digest
+from server.reasons import Reason
 from server.web.cookies import new_flow_cookie, par_browser, set_flow_cookie, set_par_browser_cookie
 from server.web.database import UNREACHABLE_ERROR_TYPES, Busy, connection, is_unreachable
 from server.web.i18n import chosen_language, preferred_language
 from server.web.pages import Notice, notice_page
+from server.web.refusals import record_refusal
 
 log = get_logger(__name__)
 
@@ -108,7 +110,7 @@ async def closed_for_maintenance(request: Request, now, reopens_at) -> Response:
     from server.web.middleware import maintenance_page  # the gate imports this package's neighbours
 
     runtime = request.app.state.runtime
-    back_url = None
+    back_url, answered = None, True
     try:
         async with connection(runtime) as conn:
             _, params = await _trusted_parameters(conn, request, now, par_browser(request)[1])
@@ -118,6 +120,9 @@ async def closed_for_maintenance(request: Request, now, reopens_at) -> Response:
     except (UntrustedRequest, Busy, *UNREACHABLE_ERROR_TYPES) as error:
         if not isinstance(error, UntrustedRequest | Busy) and not is_unreachable(error):
             raise
+        answered = isinstance(error, UntrustedRequest)
+    if answered:  # counted for head office; not tried again against a database that just failed to answer
+        await record_refusal(request, Reason.S01)
     return maintenance_page(request, now, reopens_at, back_url=back_url)
 
 

@@ -92,7 +92,9 @@ def _shortcuts(request: Request) -> dict[str, str]:
 async def dashboard(request: Request, staff: StaffMember) -> Response:
     _ = render.gettext_of(request)
     runtime = sessions.runtime_of(request)
-    context = {"title": _("Dashboard"), "shortcuts": _shortcuts(request), "query": dict(request.query_params)}
+    policy = runtime.settings.policy
+    context = {"title": _("Dashboard"), "shortcuts": _shortcuts(request), "query": dict(request.query_params),
+               "limits": {"max_days": policy.grant_max_days, "idle_days": policy.grant_idle_days}}
     try:
         period: Period = period_of(request, runtime.clock.now())
     except BadPeriod as bad:

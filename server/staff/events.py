@@ -21,6 +21,8 @@ _EVENTS: dict[str, str] = {
     "flow:pin": N_("Screen 5: cash card PIN"),
     "flow:consent": N_("Screen 6: approval of the link"),
     "flow:expired": N_("Authentication timed out"),
+    "flow:closed": N_("Turned away: maintenance window"),
+    "flow:error": N_("Turned away: system error"),
     "flow": N_("Authentication screens"),
     "ivr": N_("Call to the auth number"),
     "staff:lock:clear": N_("Lock lifted by staff"),
@@ -50,7 +52,7 @@ def explain_reason(code: str | None, lang: str) -> str | None:
     return Reason(code).staff_explanation(lang)
 
 
-def log_line(row: asyncpg.Record, lang: str, _: Callable[[str], str]) -> dict[str, Any]:
+def log_line(row: asyncpg.Record, lang: str, _: Callable[..., str]) -> dict[str, Any]:
     """One operation-log row as the console shows it (and the API returns it)."""
     detail = row["detail"] or {}
     return {
@@ -64,6 +66,12 @@ def log_line(row: asyncpg.Record, lang: str, _: Callable[[str], str]) -> dict[st
         "client_id": row["client_id"],
         "staff_id": row["staff_id"],
         "name_kana": row["name_kana"],
-        # What staff wrote themselves (an unlock's reason) is the only free text shown.
-        "note": detail.get("reason") if row["event"].startswith("staff:") else None,
+        # What staff wrote themselves (an unlock's reason) is the only free text shown; a system
+        # error's reference number (its request id) lets the help desk find the server's log line.
+        "note": detail.get("reason") if row["event"].startswith("staff:") else _reference(detail, _),
     }
+
+
+def _reference(detail: dict[str, Any], _: Callable[..., str]) -> str | None:
+    request_id = detail.get("request_id")
+    return _("Reference number: %(number)s", number=request_id) if request_id else None

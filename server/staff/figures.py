@@ -29,7 +29,8 @@ async def figures(runtime: Runtime, staff: StaffMember, period: Period) -> dict[
     async with connection(runtime) as conn, conn.transaction(readonly=True):
         lines = await stats.line_counts(conn, period.start, period.end, branch)
         durations = await stats.durations(conn, period.start, period.end, branch)
-        links = await stats.live_links(conn, period.first, period.last, now, branch)
+        links = await stats.live_links(conn, period.first, period.last, now, branch, idle_days=runtime.settings.policy.grant_idle_days,
+                                       sandbox_apps=runtime.settings.sandbox_apps_allowed)
         names = await stats.app_names(conn)
     return fold(period, lines, durations, links, names)
 

@@ -3,9 +3,11 @@
 Screens (/authorize, /flow/..., the staff console) get pages; everything else
 (/token, /par, /introspect, /revoke, /staff/api/..., the IVR) keeps JSON or
 plain text. An unexpected exception is logged with the request id and becomes
-S03; the browser never sees a stack trace. PostgreSQL unreachable is not
-unexpected: S03 too, but 503 with Retry-After (``temporarily_unavailable`` on
-the APIs), one warning line, and nothing of the visitor's state touched.
+S03 (on a customer screen also a line of the operation log, with the request
+id: server.web.refusals); the browser never sees a stack trace. PostgreSQL
+unreachable is not unexpected: S03 too, but 503 with Retry-After
+(``temporarily_unavailable`` on the APIs), one warning line, and nothing of the
+visitor's state touched.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from server.web.database import UNREACHABLE_ERROR_TYPES, Busy, is_unreachable
 from server.web.forms import MalformedForm
 from server.web.pages import Notice, notice_page, reason_page
 from server.web.paths import is_screen
+from server.web.refusals import record_refusal
 
 log = get_logger(__name__)
 
@@ -93,6 +96,7 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     request_id = _request_id(request)
     log.error("unexpected_error", path=request.url.path, request_id=request_id, exc_info=exc)
     if is_screen(request.url.path):
+        await record_refusal(request, Reason.S03, request_id=request_id)
         try:
             # Sent from outside the request-id middleware: name the request here.
             return reason_page(request, Reason.S03, request_id=request_id, headers={"X-Request-Id": request_id or ""})

@@ -21,6 +21,7 @@ from server.web.errors import busy_response
 from server.web.nul_characters import NulCharacterMiddleware
 from server.web.pages import reason_page
 from server.web.paths import AUTHORIZE_PATH, always_open, is_customer_flow, is_event_stream, is_screen
+from server.web.refusals import record_refusal
 from server.web.security import screen_headers
 
 log = get_logger(__name__)
@@ -103,6 +104,7 @@ class MaintenanceGateMiddleware:
 
     A flow in progress stops there too: each of its requests gets S01 until the
     window ends (its idle and phone-check deadlines keep running meanwhile).
+    Each S01 page is a line of the operation log (server.web.refusals).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -126,7 +128,9 @@ class MaintenanceGateMiddleware:
             scope.setdefault("state", {})["maintenance_reopens_at"] = window.ends_at
             await self.app(scope, receive, send)
             return
-        await maintenance_page(Request(scope), now, window.ends_at)(scope, receive, send)
+        request = Request(scope)
+        await record_refusal(request, Reason.S01)
+        await maintenance_page(request, now, window.ends_at)(scope, receive, send)
 
 
 def maintenance_page(request: Request, now: datetime, reopens_at: datetime, **context: Any):  # type: ignore[no-untyped-def]
