@@ -90,10 +90,11 @@ async def settle(runtime: Runtime, call: Call) -> str:
             log.info("ivr.call.retry", call_sid=call.call_sid)
             return await ivr_calls.outcome_of_call(conn, call.call_sid)
         outcome, check = await _match(conn, call, now)
-        await ivr_calls.settle_call(conn, call.call_sid, outcome, check["id"] if check else None)
+        matched = check if outcome == twiml.MATCHED else None
+        await ivr_calls.settle_call(conn, call.call_sid, outcome, matched["id"] if matched else None)
         await oplog.append(conn, _log_entry(call, outcome, check, now))
-        if check:
-            await phone_checks.announce_match(conn, check["flow_id"])
+        if matched:
+            await phone_checks.announce_match(conn, matched["flow_id"])
         elif outcome in SCREEN_WORDS:
             # The screens waiting on this number say at once what went wrong and what to do.
             await phone_checks.note_refused_call(conn, auth_number=call.auth_number, refused=SCREEN_WORDS[outcome], now=now)
@@ -104,13 +105,14 @@ async def settle(runtime: Runtime, call: Call) -> str:
 
 
 async def _match(conn: asyncpg.Connection, call: Call, now: datetime) -> tuple[str, asyncpg.Record | None]:
+    """The outcome and the check it concerns: the one matched or, for a late call, the one it missed."""
     if call.caller is None:
         return twiml.WITHHELD, None
     check = await phone_checks.match_call(conn, auth_number=call.auth_number, caller=call.caller, call_sid=call.call_sid, now=now)
     if check:
         return twiml.MATCHED, check
-    late = await phone_checks.missed_deadline(conn, auth_number=call.auth_number, caller=call.caller, now=now)
-    return (twiml.LATE if late else twiml.UNMATCHED), None
+    missed = await phone_checks.missed_deadline(conn, auth_number=call.auth_number, caller=call.caller, now=now)
+    return (twiml.LATE, missed) if missed else (twiml.UNMATCHED, None)
 
 
 def _log_entry(call: Call, outcome: str, check: asyncpg.Record | None, now: datetime) -> oplog.Entry:

@@ -119,12 +119,14 @@ async def announce_match(conn: asyncpg.Connection, flow_id: UUID) -> None:
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(flow_id))
 
 
-async def missed_deadline(conn: Conn, *, auth_number: str, caller: str, now: datetime) -> bool:
-    """True when this caller had a check on this number whose window has already closed."""
-    return await conn.fetchval(
-        """SELECT EXISTS (SELECT 1 FROM phone_check
-                          WHERE auth_number = $1 AND state = 'open' AND $2 = ANY(caller_phones)
-                            AND expires_at < $3)""",
+async def missed_deadline(conn: Conn, *, auth_number: str, caller: str, now: datetime) -> asyncpg.Record | None:
+    """The newest check of this caller on this number whose window has already closed, as match_call
+    returns a check (so a late call is logged with the flow and account it was late for), or None."""
+    return await conn.fetchrow(
+        """SELECT p.id, p.flow_id, p.account_id, a.branch_code, a.account_type, a.account_number
+             FROM phone_check p JOIN account a ON a.id = p.account_id
+            WHERE p.auth_number = $1 AND p.state = 'open' AND $2 = ANY(p.caller_phones) AND p.expires_at < $3
+            ORDER BY p.expires_at DESC, p.id DESC LIMIT 1""",
         auth_number, caller, now,
     )
 

@@ -5,8 +5,8 @@ calls are, after their retention), so a month-old day gives the same figures
 as on the day itself, whichever process answers. A flow belongs to the branch
 of the account typed on screen ①: its first ``flow:account:*`` line naming one.
 ``branch`` None means every branch (head office); lines with no branch (a
-flow that never reached ①, a call that matched nobody's check) count for
-head office only.
+flow that never reached ①, a call neither matched to a check nor late for
+one) count for head office only.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ HEAD_OFFICE = {
 BRANCH_001 = {
     "started": 2, "approved": 1, "stages": {"1": 2, "2": 2, "3": 2, "4": 1, "5": 1, "6": 1},
     "reasons": {**REASONS, "B82": 1}, "locks": {"identity": 0, "pin": 0},
-    "calls": {"matched": 1, "late": 0, "unregistered": 0, "withheld": 0},
+    "calls": {"matched": 1, "late": 1, "unregistered": 0, "withheld": 0},  # Hanako's late call is her flow's
     "apps": [{"client_id": CLIENT_ID, "name": APP_NAME, "started": 2, "approved": 1, "live_links": 1}],
     "duration_seconds": {"median": 180.0, "p90": 180.0},
 }
