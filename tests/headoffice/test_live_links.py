@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -65,10 +66,15 @@ async def test_an_account_closed_by_an_import_ends_its_links_from_that_import(  
     assert await live_by_day(open_console, "hq-closed", 5) == [1, 1, 1, 0, 0, 0]
 
 
-async def test_a_disabled_app_has_no_live_links_while_it_is_disabled(client, db, clock: FrozenClock, linked, open_console):  # type: ignore[no-untyped-def]
+async def test_a_disabled_app_has_no_live_links_while_it_is_disabled(  # type: ignore[no-untyped-def]
+        server, client, db, clock: FrozenClock, linked, open_console):
     app, _, tokens = linked
     clock.set(LINKED + timedelta(days=2))
     await db.execute("UPDATE oauth_client SET disabled_at = $2 WHERE client_id = $1", app.client_id, clock.now())
+    for _ in range(250):  # the change's NOTIFY reaches the server's memory of clients within moments
+        if server.runtime.extras["clients"].remembered(app.client_id) is None:
+            break
+        await asyncio.sleep(0.02)
     refused = await client.post("/token", data=refresh_form(tokens["refresh_token"]), auth=app.basic)
     assert refused.status_code in (400, 401)  # the token endpoint no longer knows the app
     assert await live_by_day(open_console, "hq-disabled", 4) == [1, 1, 0, 0, 0]
