@@ -11,7 +11,7 @@ import time
 
 import asyncpg
 
-from cluster_rehearsal import network, packages, pki, processes, services, waiting
+from cluster_rehearsal import backups, network, packages, pki, processes, services, waiting
 from cluster_rehearsal.state import CLOCK_FILE, STATE, create_secrets, load_secrets, write_cluster_json
 from cluster_rehearsal.topology import HOSTS, Host, host, of_role
 from server.settings import PROJECT_ROOT
@@ -32,6 +32,7 @@ def up() -> None:
     for each in HOSTS:
         network.create_host(each)
     pki.make(STATE / "pki", host("lb").address)
+    backups.make_certificates()
     _start_databases(secrets)
     _start_apps()
     _start_host(host("lb"))
@@ -42,8 +43,9 @@ def up() -> None:
 
 
 def _start_databases(secrets) -> None:  # type: ignore[no-untyped-def]
-    etcd = host("etcd")
+    etcd, repository = host("etcd"), host("backup")
     _start_host(etcd)
+    _start_host(repository)  # from the first WAL file on, archive_command has somewhere to send it
     waiting.until("etcd", lambda: waiting.etcd_healthy(etcd), log=str(etcd.home / "etcd.log"), alive=_alive(etcd))
     first, *others = of_role("postgres")
     _start_host(first)  # the first node bootstraps and leads; the others copy it
@@ -55,6 +57,9 @@ def _start_databases(secrets) -> None:  # type: ignore[no-untyped-def]
         waiting.until(f"{pg.name} to stream", lambda pg=pg: waiting.patroni_says(pg, "replica"), log=str(pg.home / "patroni.log"))
     waiting.until("a synchronous standby", lambda: any(waiting.patroni_says(pg, "sync") for pg in others))
     asyncio.run(_create_role(first, secrets))
+    for each in [repository, first, *others]:
+        waiting.until(f"{each.name}'s pgBackRest server", lambda each=each: backups.serving(each), log=str(each.home / "pgbackrest.log"))
+    backups.create_stanza()
 
 
 async def _create_role(primary: Host, secrets) -> None:  # type: ignore[no-untyped-def]
@@ -122,7 +127,8 @@ def start(name: str) -> None:
 
 def _until_host_answers(target: Host) -> None:
     checks = {"app": lambda: waiting.app_ready(target), "lb": waiting.balancer_ready,
-              "etcd": lambda: waiting.etcd_healthy(target), "postgres": lambda: waiting.patroni_member(target) != {}}
+              "etcd": lambda: waiting.etcd_healthy(target), "postgres": lambda: waiting.patroni_member(target) != {},
+              "backup": lambda: backups.serving(target)}
     waiting.until(f"{target.name} to answer", checks[target.role], log=str(target.home))
 
 
@@ -169,6 +175,8 @@ def _describe(each: Host) -> str:
         return f"/readyz {waiting.status_of(f'http://{each.address}:8000/readyz') or 'no answer'}"
     if each.role == "lb":
         return "serving /readyz" if waiting.balancer_ready() else "not serving"
+    if each.role == "backup":
+        return "pgBackRest repository serving" if backups.serving(each) else "pgBackRest not answering"
     return "healthy" if waiting.etcd_healthy(each) else "not answering"
 
 
@@ -202,8 +210,16 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] in one_host:
         one_host[argv[0]](argv[1])
         return 0
+    if argv[:1] == ["backup"] and len(argv) <= 2:
+        backups.backup(*argv[1:])
+        return 0
+    if argv[:1] == ["restore-drill"]:
+        from cluster_rehearsal import drill
+
+        return drill.main(argv[1:])
     if argv[:1] == ["bench"]:
         from cluster_rehearsal import bench
 
         return bench.main(argv[1:])
-    sys.exit("usage: scripts/cluster up | status | down | stop HOST | start HOST | restart HOST | cut HOST | mend HOST | renkei ARGS… | bench")
+    sys.exit("usage: scripts/cluster up | status | down | stop HOST | start HOST | restart HOST | cut HOST | mend HOST | renkei ARGS…"
+             " | backup [full|diff|incr] | restore-drill [--target TIME] | bench")

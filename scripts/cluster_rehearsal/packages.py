@@ -16,6 +16,7 @@ NEEDED = {
     "/usr/sbin/pgbouncer": "pgbouncer",
     "/usr/bin/setpriv": "util-linux",
     "/usr/bin/openssl": "openssl",
+    "/usr/bin/pgbackrest": "pgbackrest",
 }
 
 SERVICE_OF = {"etcd-server": "etcd", "haproxy": "haproxy", "pgbouncer": "pgbouncer", "postgresql-15": "postgresql"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from string import Template
 
+from cluster_rehearsal import backups
 from cluster_rehearsal.processes import Service
 from cluster_rehearsal.state import CLOCK_FILE, STATE, Secrets, ensure_dir
 from cluster_rehearsal.topology import APP_PORT, DEPLOY, ETCD_PORT, Host, host, of_role, public_url
@@ -39,7 +40,7 @@ def patroni(pg: Host, secrets: Secrets) -> Service:
         "PATRONI_REPLICATION_PASSWORD": secrets.replication_password,
         "PATRONI_REWIND_PASSWORD": secrets.rewind_password,
         "HOME": str(home),
-    }
+    } | backups.postgres_environment(pg)  # PostgreSQL's archive_command and restore_command inherit it
     return Service(pg, "patroni", ["patroni", str(config)], env, user="postgres")
 
 
@@ -76,7 +77,8 @@ def renkei(app: Host, secrets: Secrets) -> Service:
 
 
 # Each role's services, in the order they start.
-NAMES = {"etcd": ("etcd",), "postgres": ("patroni",), "app": ("postgres-route", "renkei"), "lb": ("haproxy",)}
+NAMES = {"etcd": ("etcd",), "postgres": ("patroni", "pgbackrest"), "app": ("postgres-route", "renkei"), "lb": ("haproxy",),
+         "backup": ("pgbackrest",)}
 
 
 def of_host(target: Host, secrets: Secrets) -> list[Service]:
@@ -84,7 +86,9 @@ def of_host(target: Host, secrets: Secrets) -> list[Service]:
     if target.role == "etcd":
         return [etcd(target)]
     if target.role == "postgres":
-        return [patroni(target, secrets)]
+        return [patroni(target, secrets), backups.server(target, secrets)]
+    if target.role == "backup":
+        return [backups.server(target, secrets)]
     if target.role == "app":
         return [postgres_route(target), renkei(target, secrets)]
     return [balancer(target, str(STATE / "pki" / "lb.pem"))]

@@ -23,6 +23,7 @@ class Secrets:
     rewind_password: str
     renkei_password: str
     twilio_auth_token: str
+    repository_cipher_pass: str  # pgBackRest's repository key (PGBACKREST_REPO1_CIPHER_PASS)
 
 
 def create_secrets() -> Secrets:

@@ -26,12 +26,13 @@ DEPLOY = PROJECT_ROOT / "deploy"
 APP_PORT = 8000
 PATRONI_PORT = 8008
 ETCD_PORT = 2379
+PGBACKREST_PORT = 8432
 
 
 @dataclass(frozen=True)
 class Host:
     name: str
-    role: str  # lb | app | postgres | etcd (the contract's roles)
+    role: str  # lb | app | postgres | etcd | backup (the contract's roles)
     address: str
 
     @property
@@ -52,6 +53,7 @@ HOSTS = (
     Host("app1", "app", f"{SUBNET}.11"),
     Host("app2", "app", f"{SUBNET}.12"),
     Host("lb", "lb", f"{SUBNET}.10"),
+    Host("backup", "backup", f"{SUBNET}.41"),  # pgBackRest's repository
 )
 
 

@@ -10,7 +10,7 @@ import httpx
 
 from ivr.simulate import simulate_call
 from server.demo import DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, DEMO_SANDBOX_CLIENT_ID
-from tests.cluster.rehearsal import Cluster, Person
+from tests.cluster.rehearsal import Cluster, Person, people
 from tests.flow.walk import Customer, auth_number_of, pkce_pair, reason_of, redirect_query
 
 APP = DEMO_SANDBOX_CLIENT_ID  # a sandbox app: client_secret_basic, no PAR (demo-fintech is the FAPI 2.0 one)
@@ -82,6 +82,14 @@ def _to_pin(confirmed: httpx.Response) -> bool:
 
 def browser(cluster: Cluster, http: httpx.AsyncClient) -> Browser:
     return Browser(http=http, settings=None, cluster=cluster)  # type: ignore[arg-type]  (the call rings via the cluster)
+
+
+async def linked(cluster: Cluster, branch: str, count: int) -> list[str]:
+    """``count`` new customers of ``branch`` enrolled, each linking an app: the apps' refresh tokens."""
+    customers = people(branch, count)
+    await cluster.enrol(customers)
+    async with cluster.client() as http:
+        return [(await browser(cluster, http).link(c))["refresh_token"] for c in customers]
 
 
 async def exchange(http: httpx.AsyncClient, code: str, verifier: str) -> dict:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.cluster.conftest import FIGURES
-from tests.cluster.customers import Load, browser, refresh
+from tests.cluster.customers import Load, browser, linked, refresh
 from tests.cluster.rehearsal import Cluster, eventually, people
 from tests.flow.walk import reason_of
 
@@ -25,20 +25,13 @@ async def _latest_refresh_tokens(cluster: Cluster, tokens: list[str]) -> list[st
     return [a.json()["refresh_token"] for a in answers]
 
 
-async def _linked(cluster: Cluster, branch: str, count: int) -> list[str]:
-    customers = people(branch, count)
-    await cluster.enrol(customers)
-    async with cluster.client() as http:
-        return [(await browser(cluster, http).link(c))["refresh_token"] for c in customers]
-
-
 async def test_the_primary_losing_power_under_load_loses_nothing_committed_and_service_returns_within_15_s(cluster: Cluster, record_property):
     """Customers link and apps refresh when the primary's host loses power. Meanwhile a customer sees the
     S03 page; service returns through the balancer within 15 s; every refresh token issued before the loss
     still refreshes afterwards; and two wrong birth dates recorded before the loss still count: a third
     one after the failover locks."""
-    witnesses = await _linked(cluster, "401", 3)
-    load_grants = await _linked(cluster, "402", 2)
+    witnesses = await linked(cluster, "401", 3)
+    load_grants = await linked(cluster, "402", 2)
     load = Load(cluster, load_grants, people("402", 2))
     (guessed,) = people("403", 1)
     await cluster.enrol([guessed])
@@ -83,7 +76,7 @@ async def test_a_planned_switchover_then_the_lost_host_returns_as_a_standby_with
     """With one PostgreSQL host lost, the operator switches the primary over to the standby; then the lost
     host starts again, rejoins as a standby of the new primary, and holds every link made meanwhile."""
     lost = await _a_lost_postgres_host(cluster)
-    tokens = await _linked(cluster, "501", 2)
+    tokens = await linked(cluster, "501", 2)
     before = await cluster.primary()
     (candidate,) = [m["name"] for m in await cluster.members() if m["name"] not in (before, lost)]
     await cluster.switchover(before, candidate)
@@ -91,7 +84,7 @@ async def test_a_planned_switchover_then_the_lost_host_returns_as_a_standby_with
     async with cluster.client() as http:
         await eventually("service through the balancer", lambda: _ready(http))
     tokens = await _latest_refresh_tokens(cluster, tokens)
-    tokens += await _linked(cluster, "502", 1)
+    tokens += await linked(cluster, "502", 1)
 
     await cluster.run("start", lost)
     await eventually(f"{lost} streaming from {candidate}", lambda: _streaming(cluster, lost), timeout=90)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 async def test_up_describes_every_host_and_serves_https_through_the_balancer_only(cluster: Cluster):
     roles = sorted(h["role"] for h in cluster.hosts)
-    assert roles == ["app", "app", "etcd", "lb", "postgres", "postgres", "postgres"]
+    assert roles == ["app", "app", "backup", "etcd", "lb", "postgres", "postgres", "postgres"]
     assert all(h["netns"].startswith("rk-") for h in cluster.hosts)
     assert cluster.url.startswith("https://") and Path(cluster.ca_file).is_file()
     async with cluster.client() as http:
