@@ -27,8 +27,8 @@ def write_section(results: dict, machine: str) -> None:
 
 def _render(results: dict, machine: str) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"Measured {when} on {machine}: the whole rehearsal (etcd, three PostgreSQL, two app hosts"
-             f" with one worker each, the balancer) on that one machine. Load through the balancer: {results['load']}.",
+    lines = [f"Measured {when} on {machine}: the whole rehearsal (etcd, three PostgreSQL archiving"
+             f" WAL to the backup host, two app hosts with one worker each, the balancer) on that one machine. Load through the balancer: {results['load']}.",
              "", "| event | service back (first successful `/token` after it) | requests failed / made meanwhile | what failed |",
              "|---|---|---|---|"]
     for f in results["failovers"]:
