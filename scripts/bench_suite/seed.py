@@ -75,8 +75,8 @@ async def add_grants(conn: asyncpg.Connection, accounts: list[BenchAccount], *, 
     refresh_tokens = [new_token(32) for _ in accounts]
     async with conn.transaction():
         await conn.execute(
-            """INSERT INTO oauth_grant (id, client_id, account_id, scopes, authenticated_at, expires_at, last_used_at)
-               SELECT g, $2, a, $4, $5, $6, $5 FROM unnest($1::uuid[], $3::bigint[]) AS t(g, a)""",
+            """INSERT INTO oauth_grant (id, client_id, account_id, scopes, authenticated_at, expires_at, last_used_at, exchanged_at)
+               SELECT g, $2, a, $4, $5, $6, $5, $5 FROM unnest($1::uuid[], $3::bigint[]) AS t(g, a)""",
             grant_ids, DEMO_CLIENT_ID, [a.id for a in accounts], DEMO_SCOPES, now, now + timedelta(days=90),
         )
         await conn.execute(

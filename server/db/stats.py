@@ -67,11 +67,13 @@ async def durations(conn: Conn, start: datetime, end: datetime, branch: str | No
 
 
 # A grant is live at instant e.t when the token endpoint would use it then (server.oauth.grants.lifetime,
-# server.db.clients.get_client): authenticated, not yet revoked, short of its end, used within the idle
-# limit, its account still usable and its app not disabled. A grant is used only while live, so the
-# idle end of its newest use (last_used_at) is its idle end at every earlier instant too.
+# server.db.clients.get_client): authenticated, its code exchanged by then or still valid (a code that
+# expired unexchanged leaves the app nothing to use), not yet revoked, short of its end, used within the
+# idle limit, its account still usable and its app not disabled. A grant is used only while live, so
+# the idle end of its newest use (last_used_at) is its idle end at every earlier instant too.
 _LIVE_AT = """
-    g.authenticated_at < e.t AND (g.revoked_at IS NULL OR g.revoked_at > e.t) AND g.expires_at > e.t
+    g.authenticated_at < e.t AND (g.exchanged_at <= e.t OR g.authenticated_at + $7::int * interval '1 second' > e.t)
+    AND (g.revoked_at IS NULL OR g.revoked_at > e.t) AND g.expires_at > e.t
     AND g.last_used_at + $5::int * interval '1 day' > e.t
     AND (a.status = 'active' OR a.imported_at > e.t OR g.revoked_reason = 'account_moved')
     AND (c.disabled_at IS NULL OR c.disabled_at > e.t) AND ($6::boolean OR c.kind <> 'app' OR c.profile <> 'sandbox')
@@ -79,14 +81,15 @@ _LIVE_AT = """
 
 
 async def live_links(conn: Conn, first: date, last: date, now: datetime, branch: str | None, *,
-                     idle_days: int, sandbox_apps: bool) -> list[asyncpg.Record]:
+                     idle_days: int, sandbox_apps: bool, code_seconds: int) -> list[asyncpg.Record]:
     """Per Tokyo day and app: the links (grants) in force at the end of that day, or at ``now`` for a day not over.
 
-    Exact for revocation, the grant's end and its idle limit (``idle_days``, as configured now). Two
-    facts are known only as they stand now: an account closed or moved by an import counts as
-    unusable from that import on (its imported_at; a move by ``renkei accounts move`` revokes the
-    grants, so it is exact), and an app counts as disabled from its current disabling on (one
-    disabled and enabled again earlier counts as live through that time).
+    Exact for the code's exchange (a code lives ``code_seconds``), revocation, the grant's end and
+    its idle limit (``idle_days``; both as configured now). Two facts are known only as they stand
+    now: an account closed or moved by an import counts as unusable from that import on (its
+    imported_at; a move by ``renkei accounts move`` revokes the grants, so it is exact), and an app
+    counts as disabled from its current disabling on (one disabled and enabled again earlier counts
+    as live through that time).
     """
     return await conn.fetch(
         f"""SELECT d.day::date AS day, g.client_id, count(*)::int AS links
@@ -97,7 +100,7 @@ async def live_links(conn: Conn, first: date, last: date, now: datetime, branch:
              JOIN oauth_client c ON c.client_id = g.client_id
             WHERE ($4::text IS NULL OR a.branch_code = $4) AND {_LIVE_AT}
             GROUP BY 1, 2""",
-        first, last, now, branch, idle_days, sandbox_apps,
+        first, last, now, branch, idle_days, sandbox_apps, code_seconds,
     )
 
 

@@ -63,9 +63,11 @@ async def grant_by_id(conn: Conn, grant_id: UUID) -> asyncpg.Record | None:
 
 
 async def use_grant(conn: Conn, grant_id: UUID, *, now: datetime, dpop_jkt: str | None) -> None:
-    """Record a use (for the idle limit) and bind the grant to the DPoP key it was first used with."""
+    """Record the code's exchange (the first, for head office's live links), a use (for the idle limit),
+    and bind the grant to the DPoP key it was first used with."""
     await conn.execute(
-        "UPDATE oauth_grant SET last_used_at = $2, dpop_jkt = COALESCE(dpop_jkt, $3) WHERE id = $1",
+        """UPDATE oauth_grant SET last_used_at = $2, exchanged_at = COALESCE(exchanged_at, $2), dpop_jkt = COALESCE(dpop_jkt, $3)
+            WHERE id = $1""",
         grant_id, now, dpop_jkt,
     )
 

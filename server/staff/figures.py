@@ -25,12 +25,13 @@ from server.web.database import connection
 
 async def figures(runtime: Runtime, staff: StaffMember, period: Period) -> dict[str, Any]:
     """The range's document: three statements on the operation log and the links, in one read-only transaction."""
-    branch, now = staff.branch_scope, runtime.clock.now()
+    branch, now, policy = staff.branch_scope, runtime.clock.now(), runtime.settings.policy
     async with connection(runtime) as conn, conn.transaction(readonly=True):
         lines = await stats.line_counts(conn, period.start, period.end, branch)
         durations = await stats.durations(conn, period.start, period.end, branch)
-        links = await stats.live_links(conn, period.first, period.last, now, branch, idle_days=runtime.settings.policy.grant_idle_days,
-                                       sandbox_apps=runtime.settings.sandbox_apps_allowed)
+        links = await stats.live_links(conn, period.first, period.last, now, branch, idle_days=policy.grant_idle_days,
+                                       sandbox_apps=runtime.settings.sandbox_apps_allowed,
+                                       code_seconds=policy.authorization_code_seconds)
         names = await stats.app_names(conn)
     return fold(period, lines, durations, links, names)
 

@@ -23,12 +23,15 @@ import pytest
 
 from ivr.simulate import simulate_call
 from server.clock import FrozenClock
-from tests.flow.walk import APP_NAME, CLIENT_ID, Account, Customer, create_account, create_client
+from server.hashing import token_digest
+from tests.flow.walk import (APP_NAME, CLIENT_ID, REDIRECT_URI, Account, Customer, create_account, create_client, pkce_pair,
+                             redirect_query)
 from tests.staff.conftest import add_staff, open_console  # noqa: F401
 
 MORNING = date(2026, 11, 24)
 STRANGER, WITHHELD = "+817033334444", "anonymous"
 WRONG_BIRTH_DATE, WRONG_PIN = "1999-01-01", "9999"
+APP_SECRET = "morning-app-secret"
 
 
 @dataclass(frozen=True)
@@ -78,18 +81,30 @@ async def browsers(server) -> AsyncIterator:  # type: ignore[no-untyped-def]
 
 
 async def _links_in(customer: Customer, account: Account, clock: FrozenClock, *, before: int, after: int) -> None:
-    await customer.start()
+    """The customer links in ``before`` + ``after`` minutes, and the app collects its tokens at once."""
+    verifier, challenge = pkce_pair()
+    await customer.start(code_challenge=challenge)
     clock.advance(minutes=before)
     await customer.through_pin(account)
     clock.advance(minutes=after)
     response = await customer.post("/flow/consent", {"decision": "approve"})
     assert response.status_code in (302, 303), response.text[:300]
+    await collect_tokens(customer.http, redirect_query(response)["code"], verifier)
+
+
+async def collect_tokens(http: httpx.AsyncClient, code: str, verifier: str) -> httpx.Response:
+    """What the app's server does with the code it was sent back with."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier}
+    response = await http.post("/token", data=form, auth=(CLIENT_ID, APP_SECRET))
+    assert response.status_code == 200, response.text
+    return response
 
 
 @pytest.fixture
 async def morning(server, db, clock: FrozenClock, browsers) -> Morning:  # type: ignore[no-untyped-def]
     settings = server.runtime.settings
     await create_client(db)
+    await db.execute("UPDATE oauth_client SET secret_digest = $2 WHERE client_id = $1", CLIENT_ID, token_digest(APP_SECRET))
     taro = await create_account(db, settings)
     jiro = await create_account(db, settings, branch_code="002", account_number="7654321", phones=("+819011112222",))
     hanako = await create_account(db, settings, account_number="2345678", phones=("+819033334444",))

@@ -78,3 +78,16 @@ async def test_a_disabled_app_has_no_live_links_while_it_is_disabled(  # type: i
     refused = await client.post("/token", data=refresh_form(tokens["refresh_token"]), auth=app.basic)
     assert refused.status_code in (400, 401)  # the token endpoint no longer knows the app
     assert await live_by_day(open_console, "hq-disabled", 4) == [1, 1, 0, 0, 0]
+
+
+async def test_a_grant_whose_code_the_app_never_collected_is_no_link_once_the_code_expired(  # type: ignore[no-untyped-def]
+        client, db, clock: FrozenClock, open_console):
+    clock.set(LINKED)
+    app = await add_sandbox_app(db, clock.now())
+    code = await add_code(db, app, account_id=await add_account(db, clock.now()), now=clock.now())
+    clock.advance(seconds=30)
+    assert await live_by_day(open_console, "hq-pending", 0) == [1]  # the app may still collect its tokens
+    clock.advance(seconds=31)  # authorization_code_seconds = 60
+    late = await client.post("/token", data=exchange_form(code), auth=app.basic)
+    assert late.json()["error"] == "invalid_grant"
+    assert await live_by_day(open_console, "hq-expired", 0) == [0]
