@@ -32,6 +32,7 @@ from server.web.database import connection
 from server.web.forms import read_form
 from server.web.i18n import chosen_language
 from server.web.pages import Notice, notice_page, what_to_do
+from server.web.paths import is_event_stream
 from server.web.security import form_action_source
 from server.web.templates import gettext_for, render
 
@@ -172,8 +173,12 @@ async def open_visit(request: Request, runtime: Runtime, conn: asyncpg.Connectio
     lang = asked_lang or flow["lang"]
     if flow["finished_at"] is not None:
         if flow["outcome"] == "failed" and flow["account_locked"]:
-            # The lock page again (in the other language, say), its アプリに戻る still working.
-            return Visit(request, runtime, conn, flow, stage, lang, now).reason_page(Reason.B84)
+            # The lock page again (in the other language, say), its アプリに戻る still working; counted as
+            # shown (contract §12), but not for the wait screen's event stream, which no one sees.
+            locked = Visit(request, runtime, conn, flow, stage, lang, now)
+            if not is_event_stream(request.url.path):
+                await locked.log("failure", reason=Reason.B84, detail={"shown": "again"})
+            return locked.reason_page(Reason.B84)
         notice = Notice.FLOW_EXPIRED if flow["outcome"] == "expired" else Notice.FLOW_FINISHED
         return notice_page(request, notice, status=410, lang=lang)
     visit = Visit(request, runtime, conn, flow, stage, lang, now)

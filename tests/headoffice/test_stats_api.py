@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.headoffice.conftest import BRANCH_001, HEAD_OFFICE, MORNING, Morning
+from tests.flow.walk import create_account, create_client, reason_of
+from tests.headoffice.conftest import BRANCH_001, HEAD_OFFICE, MORNING, WRONG_PIN, Morning
 
 DAY = MORNING.isoformat()
 
@@ -63,3 +64,20 @@ async def test_bad_days_are_a_400_that_says_why(open_console, query: dict, probl
 async def test_without_a_session_the_figures_are_refused(client) -> None:  # type: ignore[no-untyped-def]
     response = await client.get("/staff/api/stats")
     assert response.status_code == 401 and response.json()["error"] == "unauthenticated"
+
+
+async def test_a_lock_page_shown_again_counts_again(server, db, browsers, open_console) -> None:  # type: ignore[no-untyped-def]
+    await create_client(db)
+    saburo = await create_account(db, server.runtime.settings, account_number="3456789")
+    customer = await browsers()
+    await customer.start()
+    await customer.through_phone(saburo)
+    for _ in range(3):
+        await customer.post("/flow/pin", {"pin": WRONG_PIN})
+    assert reason_of(customer.page) == "B88"
+    for lang in ("ja", "en"):  # reloaded, then in English: the lock page each time
+        again = await customer.open(f"/flow/pin?lang={lang}")
+        assert reason_of(again.text) == "B84"
+    clerk = await open_console("hq-clerk", branch_code="000", role="hq")
+    figures = (await clerk.http.get("/staff/api/stats", params={"from": DAY, "to": DAY})).json()
+    assert (figures["reasons"]["B88"], figures["reasons"]["B84"], figures["locks"]["pin"]) == (1, 2, 1)
