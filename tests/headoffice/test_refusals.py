@@ -64,7 +64,8 @@ async def test_maintenance_pages_count_as_s01_in_the_flows_branch(server, db, cl
     clerk = await open_console("hq-viewer", branch_code="000", role="hq")
     page = (await clerk.http.get("/staff/dashboard", params={"from": DAY, "to": DAY})).text
     assert cell(page, "data-reason", "S01") == "2"
-    assert "renkei_database_unreachable_total" in page  # where the refusals that cannot be written are counted
+    # Where the refusals and calls that cannot be written down are counted instead.
+    assert 'id="reasons-not-here"' in page and 'id="calls-not-here"' in page and "renkei_database_unreachable_total" in page
 
 
 @asynccontextmanager
