@@ -104,6 +104,15 @@ async def refresh(http: httpx.AsyncClient, refresh_token: str) -> httpx.Response
                            data={"grant_type": "refresh_token", "refresh_token": refresh_token})
 
 
+def oauth_error(answer: httpx.Response) -> str:
+    """The OAuth error code of a refused API request, as an app reads it; what else came if it was not JSON."""
+    if answer.status_code == 200:
+        return ""
+    if answer.headers.get("content-type", "").startswith("application/json"):
+        return str(answer.json().get("error"))
+    return f"not JSON: {answer.headers.get('content-type')}"
+
+
 async def wait_screen_event(http: httpx.AsyncClient, reconnect_after: float = 3.0) -> tuple[str, str]:
     """What the wait screen's script does: listen, and listen again when the stream ends without an answer
     (a host going away says ``reconnect``; a lost one just stops).
@@ -167,7 +176,7 @@ class Load:
                     self._record("refresh", 0, False, repr(error))
                     await asyncio.sleep(0.2)
                     continue
-                self._record("refresh", answer.status_code, answer.status_code == 200)
+                self._record("refresh", answer.status_code, answer.status_code == 200, oauth_error(answer))
                 if answer.status_code == 200:
                     self.grants[index] = answer.json().get("refresh_token", self.grants[index])
                 await asyncio.sleep(0.1)
