@@ -66,17 +66,20 @@ async def durations(conn: Conn, start: datetime, end: datetime, branch: str | No
     )
 
 
-# A grant is live at instant e.t when the token endpoint would use it then (server.oauth.grants.lifetime,
-# server.db.clients.get_client): authenticated, its code exchanged by then or still valid (a code that
-# expired unexchanged leaves the app nothing to use), not yet revoked, short of its end, used within the
-# idle limit, its account still usable and its app not disabled. A grant is used only while live, so
-# the idle end of its newest use (last_used_at) is its idle end at every earlier instant too.
-_LIVE_AT = """
-    g.authenticated_at < e.t AND (g.exchanged_at <= e.t OR g.authenticated_at + $7::int * interval '1 second' > e.t)
-    AND (g.revoked_at IS NULL OR g.revoked_at > e.t) AND g.expires_at > e.t
-    AND g.last_used_at + $5::int * interval '1 day' > e.t
-    AND (a.status = 'active' OR a.imported_at > e.t OR g.revoked_reason = 'account_moved')
-    AND (c.disabled_at IS NULL OR c.disabled_at > e.t) AND ($6::boolean OR c.kind <> 'app' OR c.profile <> 'sandbox')
+# A grant is live from its consent until the first instant at which the token endpoint stops using it
+# (server.oauth.grants.lifetime, server.db.clients.get_client): its code expiring unexchanged (the app
+# then holds nothing to use it with), its revocation, its end, its idle end, its account closed or moved,
+# its app disabled. A grant is used only while live, so the idle end of its newest use (last_used_at) is
+# its idle end at every earlier instant too. $4: branch, $5: idle days, $6: sandbox apps served, $7: a
+# code's seconds.
+_LIVE_SPANS = """
+    SELECT g.client_id, g.authenticated_at AS live_from,
+           least(CASE WHEN g.exchanged_at IS NULL THEN g.authenticated_at + $7::int * interval '1 second' END,
+                 g.revoked_at, g.expires_at, g.last_used_at + $5::int * interval '1 day', c.disabled_at,
+                 CASE WHEN a.status <> 'active' AND g.revoked_reason IS DISTINCT FROM 'account_moved' THEN a.imported_at END)
+               AS live_until
+      FROM oauth_grant g JOIN account a ON a.id = g.account_id JOIN oauth_client c ON c.client_id = g.client_id
+     WHERE ($4::text IS NULL OR a.branch_code = $4) AND ($6::boolean OR c.kind <> 'app' OR c.profile <> 'sandbox')
 """
 
 
@@ -92,14 +95,22 @@ async def live_links(conn: Conn, first: date, last: date, now: datetime, branch:
     as live through that time).
     """
     return await conn.fetch(
-        f"""SELECT d.day::date AS day, g.client_id, count(*)::int AS links
-             FROM generate_series($1::date, $2::date, interval '1 day') AS d(day)
-             CROSS JOIN LATERAL (SELECT least(((d.day + interval '1 day')::timestamp AT TIME ZONE 'Asia/Tokyo'), $3) AS t) e
-             CROSS JOIN oauth_grant g
-             JOIN account a ON a.id = g.account_id
-             JOIN oauth_client c ON c.client_id = g.client_id
-            WHERE ($4::text IS NULL OR a.branch_code = $4) AND {_LIVE_AT}
-            GROUP BY 1, 2""",
+        f"""WITH span AS ({_LIVE_SPANS}),
+            lived AS (SELECT * FROM span WHERE live_from < live_until AND live_from < $3),
+            -- Live at a day's end t (now, today) ⇔ live_from < t < live_until: +1 on live_from's day, -1 on the
+            -- day whose end first reaches live_until (if that was by now), summed up to each day. One pass
+            -- over the grants, not one per day.
+            change AS (
+                SELECT client_id, (live_from AT TIME ZONE 'Asia/Tokyo')::date AS day, 1 AS delta FROM lived
+                UNION ALL
+                SELECT client_id, ((live_until - interval '1 microsecond') AT TIME ZONE 'Asia/Tokyo')::date, -1
+                  FROM lived WHERE live_until <= $3),
+            daily AS (SELECT client_id, day, sum(delta)::int AS delta FROM change GROUP BY 1, 2)
+            SELECT d.day::date AS day, apps.client_id, sum(x.delta)::int AS links
+              FROM generate_series($1::date, $2::date, interval '1 day') AS d(day)
+              CROSS JOIN (SELECT DISTINCT client_id FROM daily) AS apps
+              JOIN daily x ON x.client_id = apps.client_id AND x.day <= d.day
+             GROUP BY 1, 2 HAVING sum(x.delta) > 0""",
         first, last, now, branch, idle_days, sandbox_apps, code_seconds,
     )
 
