@@ -23,7 +23,6 @@ from tests.flow.conftest import app_client, taro  # noqa: F401
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENS = Path(os.environ.get("RENKEI_SCREENSHOTS") or Path(tempfile.gettempdir()) / "screens")
 PHONE = {"width": 390, "height": 844}  # a common smartphone, in CSS pixels
 
 
@@ -68,5 +67,8 @@ async def run_renkei(*args: str, env: dict[str, str]) -> str:
 
 
 async def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+    # Asked at each shot, not at import: pytest imports this file before the run's own temporary
+    # folder exists when it is named on the command line, and the shots would land in the system's.
+    screens = Path(os.environ.get("RENKEI_SCREENSHOTS") or Path(tempfile.gettempdir()) / "screens")
+    screens.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(screens / f"{name}.png"), full_page=True)

@@ -8,7 +8,6 @@ scripts/screenshots, the run's temporary folder otherwise.
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -16,7 +15,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from ivr.simulate import simulate_call
 from tests.cli.conftest import cheap_config, renkei  # noqa: F401  (the real `renkei` command)
-from tests.e2e.conftest import SCREENS
+from tests.e2e.conftest import screenshot
 from tests.flow.walk import authorize_params
 
 pytestmark = pytest.mark.browser
@@ -40,8 +39,7 @@ async def new_page(browser: Browser, viewport: dict[str, int] = DESK) -> tuple[B
 
 
 async def shot(page: Page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(Path(SCREENS / f"staff-{name}.png")), full_page=True)
+    await screenshot(page, f"staff-{name}")
 
 
 async def customer_enters_account(page: Page, base_url: str) -> None:
