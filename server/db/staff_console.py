@@ -68,13 +68,16 @@ async def set_password_hash(conn: Conn, staff_id: str, password_hash: str) -> as
     )
 
 
-async def linked_apps(conn: Conn, account_id: int, now: datetime, unused_since: datetime) -> list[asyncpg.Record]:
-    """The account's grants still in force (not revoked, not past their end, used since ``unused_since``)."""
+async def linked_apps(conn: Conn, account_id: int, now: datetime, unused_since: datetime,
+                      codes_issued_since: datetime) -> list[asyncpg.Record]:
+    """The account's grants still in force: not revoked, not past their end, used since ``unused_since``,
+    and collected by the app (its code exchanged, or issued since ``codes_issued_since`` and still good)."""
     return await conn.fetch(
         """SELECT g.id, g.client_id, c.name AS client_name, c.operator, g.scopes,
                   g.authenticated_at, g.last_used_at, g.expires_at
            FROM oauth_grant g JOIN oauth_client c ON c.client_id = g.client_id
            WHERE g.account_id = $1 AND g.revoked_at IS NULL AND g.expires_at > $2 AND g.last_used_at >= $3
+             AND (g.exchanged_at IS NOT NULL OR g.authenticated_at > $4)
            ORDER BY g.authenticated_at DESC""",
-        account_id, now, unused_since,
+        account_id, now, unused_since, codes_issued_since,
     )

@@ -68,7 +68,9 @@ async def lock_report(conn: asyncpg.Connection, runtime: Runtime, account_id: in
 async def apps_report(conn: asyncpg.Connection, runtime: Runtime, account_id: int) -> list[dict[str, Any]]:
     now = runtime.clock.now()
     idle = timedelta(days=runtime.settings.policy.grant_idle_days)
-    rows = await staff_console.linked_apps(conn, account_id, now, unused_since=now - idle)
+    # A link whose code the app never exchanged gave it nothing: once the code has expired it is no link.
+    code = timedelta(seconds=runtime.settings.policy.authorization_code_seconds)
+    rows = await staff_console.linked_apps(conn, account_id, now, unused_since=now - idle, codes_issued_since=now - code)
     return [_app(row, idle) for row in rows]
 
 

@@ -127,7 +127,7 @@ def locked_account(add_account, db: asyncpg.Pool, clock) -> Callable[..., Awaita
 
 @pytest.fixture
 def add_grant(db: asyncpg.Pool, clock) -> Callable[..., Awaitable[str]]:  # type: ignore[no-untyped-def]
-    """``await add_grant(account_id)``: the demo app linked to the account two days ago; the grant id."""
+    """``await add_grant(account_id)``: the demo app linked to the account two days ago (its code exchanged); the grant id."""
     from server.db.grants import create_grant
 
     async def add(account_id: int, scopes: tuple[str, ...] = ("accounts:read",)) -> str:
@@ -143,6 +143,7 @@ def add_grant(db: asyncpg.Pool, clock) -> Callable[..., Awaitable[str]]:  # type
         async with db.acquire() as conn:
             grant_id = await create_grant(conn, client_id="demo-fintech", account_id=account_id, scopes=list(scopes),
                                           dpop_jkt=None, now=clock.now() - timedelta(days=2), max_days=90)
+            await conn.execute("UPDATE oauth_grant SET exchanged_at = authenticated_at WHERE id = $1", grant_id)  # the app took its tokens
         return str(grant_id)
 
     return add

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from server.db import oplog
 from server.db.oplog import Entry
 from tests.staff.conftest import fail_identity
@@ -87,6 +89,20 @@ async def test_linked_apps_are_listed_with_when_they_were_linked_and_when_they_e
     assert app["expires"] == "2026-12-22T10:00:00+09:00"  # 30 days unused comes before 90 days
     page = await console.http.get("/staff/accounts/001-1-1234567")
     assert "デモ家計簿アプリ" in page.text and "デモフィンテック株式会社" in page.text
+
+
+async def test_an_approval_the_app_never_collected_is_no_link_once_its_code_has_expired(open_console, add_account, add_grant,
+                                                                                        db, clock):
+    """The customer approved but the app never exchanged its code (it crashed, or was closed): while the code
+    can still be collected the clerk sees the link; after that the app holds nothing, and the counter says so."""
+    grant_id = await add_grant(await add_account("001-1-1234567"))
+    await db.execute("UPDATE oauth_grant SET exchanged_at = NULL, authenticated_at = $2, last_used_at = $2 WHERE id = $1",
+                     UUID(grant_id), clock.now())
+    console = await open_console("branch001")
+    listed = (await console.http.get("/staff/api/accounts/001-1-1234567/grants")).json()["grants"]
+    clock.advance(seconds=61)
+    later = (await console.http.get("/staff/api/accounts/001-1-1234567/grants")).json()["grants"]
+    assert [g["grant_id"] for g in listed] == [grant_id] and later == []
 
 
 async def test_an_unknown_or_garbled_account_url_is_a_clear_404(open_console):
