@@ -17,6 +17,11 @@ from zoneinfo import ZoneInfo
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
+def tokyo_iso(moment: datetime) -> str:
+    """ISO 8601 in Japan time, to the second: how operators' output and log lines give a moment."""
+    return moment.astimezone(TOKYO).isoformat(timespec="seconds")
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

@@ -21,7 +21,7 @@ import click
 from server.cli.clients import clients_group
 from server.cli.common import cli_settings, with_database
 from server.cli.operators import echo_json, echo_table, json_option, log_operation, operator_option
-from server.clock import TOKYO, clock_for
+from server.clock import clock_for, tokyo_iso
 from server.db import client_admin, tokens
 from server.hashing import new_token, token_digest
 from server.policy.client_secrets import DEFAULT_OVERLAP, in_force, overlap, previous_secret_end
@@ -35,7 +35,7 @@ def _state(client: asyncpg.Record) -> str:
 
 
 def tokyo_time(when: datetime | None) -> str | None:
-    return when.astimezone(TOKYO).isoformat(timespec="seconds") if when is not None else None
+    return tokyo_iso(when) if when is not None else None
 
 
 def described(client: asyncpg.Record, now: datetime) -> dict[str, Any]:

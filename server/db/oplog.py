@@ -63,9 +63,6 @@ async def append(conn: asyncpg.Connection | asyncpg.Pool, entry: Entry) -> None:
     await conn.execute(insert_sql(), *values(entry))
 
 
-
-
-
 # A refusal's line (the parameters of ``values``, then the browser's flow cookie digest): the
 # flow behind the cookie gives its app, its account (masked as mask_account does) and the kana;
 # without one, the app is the one the entry names only if that is an app of ours.

@@ -33,7 +33,7 @@ from urllib.parse import unquote_plus
 import asyncpg
 from starlette.requests import Request
 
-from server.clock import TOKYO
+from server.clock import tokyo_iso
 from server.db.tokens import remember_once
 from server.hashing import token_digest
 from server.logs import get_logger
@@ -170,8 +170,7 @@ def _note_previous_secret(runtime: Runtime, client: asyncpg.Record) -> None:
     if client_id in noticed and now - noticed[client_id] < PREVIOUS_SECRET_NOTICE_EVERY:
         return
     noticed[client_id] = now
-    ends_at = client["previous_secret_ends_at"].astimezone(TOKYO).isoformat(timespec="seconds")
-    log.info("client.previous_secret_used", client_id=client_id, until=ends_at)  # a field named *secret* is redacted
+    log.info("client.previous_secret_used", client_id=client_id, until=tokyo_iso(client["previous_secret_ends_at"]))  # a field named *secret* is redacted
 
 
 def remembered_basic_client(runtime: Runtime, authorization: str) -> asyncpg.Record | None:

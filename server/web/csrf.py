@@ -15,10 +15,8 @@ def csrf_token(session_key: str, flow_id: UUID) -> str:
     return hmac.new(session_key.encode(), b"flow-csrf:" + flow_id.bytes, hashlib.sha256).hexdigest()
 
 
-def csrf_token_valid(session_keys: tuple[str, ...] | str, flow_id: UUID, presented: str | None) -> bool:
+def csrf_token_valid(session_keys: tuple[str, ...], flow_id: UUID, presented: str | None) -> bool:
     """Made under any of the session keys: a page served before a key rotation still posts."""
     if not presented or len(presented) > 128:
         return False
-    if isinstance(session_keys, str):  # one key, as callers before key lists passed it
-        session_keys = (session_keys,)
     return any(hmac.compare_digest(csrf_token(key, flow_id), presented) for key in session_keys)
