@@ -96,14 +96,18 @@ class Cluster:
                 return 0, {}
             return answer.status_code, answer.json() if answer.content else {}
 
-    async def _says(self, name: str, endpoint: str) -> bool:
+    async def says(self, name: str, endpoint: str) -> bool:
+        """Patroni's REST API on ``name`` answers 200 at ``endpoint`` (primary, replica, sync...)."""
         return (await self.patroni(name, endpoint))[0] == 200
 
     async def primary(self) -> str | None:
         for name in self.names("postgres"):
-            if (await self.patroni(name, "primary"))[0] == 200:
+            if await self.says(name, "primary"):
                 return name
         return None
+
+    async def is_primary(self, name: str) -> bool:
+        return await self.primary() == name
 
     async def members(self) -> list[dict]:
         """Patroni's view of the PostgreSQL hosts (``name``, ``role``: leader, sync_standby, replica; ``state``)."""
@@ -120,7 +124,7 @@ class Cluster:
         a failover the remaining standby becomes it a loop or two after it streams
         from the new primary (`patronictl list`: Sync Standby, DEPLOYMENT.md).
         """
-        await eventually(f"{candidate} the synchronous standby", lambda: self._says(candidate, "sync"))
+        await eventually(f"{candidate} the synchronous standby", lambda: self.says(candidate, "sync"))
         async with httpx.AsyncClient(timeout=30) as http:
             answer = await http.post(f"http://{self.address(leader)}:8008/switchover", json={"leader": leader, "candidate": candidate})
         assert answer.status_code == 200, answer.text

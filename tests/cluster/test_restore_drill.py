@@ -47,12 +47,8 @@ async def _a_primary_other_than_the_first(cluster: Cluster) -> str:
     if await cluster.primary() == first:
         (standby,) = [m["name"] for m in await cluster.members() if m["role"] == "sync_standby"][:1]
         await cluster.switchover(first, standby)
-        await eventually("the new primary", lambda: _is_primary(cluster, standby))
+        await eventually("the new primary", lambda: cluster.is_primary(standby))
     return first
-
-
-async def _is_primary(cluster: Cluster, name: str) -> bool:
-    return await cluster.primary() == name
 
 
 async def _grants_and_now(cluster: Cluster) -> tuple[int, str]:
