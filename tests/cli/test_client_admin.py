@@ -9,9 +9,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import pytest
 
 from server.clock import FrozenClock
+from server.hashing import token_digest
 from tests.cli.conftest import PRODUCTION, Renkei
 from tests.oauth.factories import add_account, add_fapi2_app, add_resource_server, add_sandbox_app
 from tests.oauth.test_introspect import introspect, issue
@@ -87,7 +87,8 @@ async def test_a_new_secret_kept_for_no_overlap_replaces_the_old_one_at_once(
     refused = renkei("clients", "rotate-secret", keys_only.client_id)
     assert refused.returncode == 1 and "private_key_jwt" in refused.stderr
     assert await _operations(db) == [("client:rotate-secret", "cli:tanaka", "balance-api")]
-    assert app.secret  # the app's own secret is untouched
+    stored = await db.fetchval("SELECT secret_digest FROM oauth_client WHERE client_id = $1", app.client_id)
+    assert bytes(stored) == token_digest(app.secret)  # the app's own secret is untouched
 
 
 async def test_removing_revokes_every_grant_and_cannot_be_undone(

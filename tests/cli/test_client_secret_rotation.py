@@ -22,7 +22,15 @@ from tests.oauth.test_token_code import exchange_form
 
 
 def _rotated(renkei: Renkei, client_id: str, *args: str, env: dict[str, str]) -> dict:
-    done = renkei("clients", "rotate-secret", client_id, *args, env=env)
+    return _answer(renkei, "rotate-secret", client_id, *args, env=env)
+
+
+def _shown(renkei: Renkei, client_id: str, *, env: dict[str, str]) -> dict:
+    return _answer(renkei, "show", client_id, env=env)
+
+
+def _answer(renkei: Renkei, *args: str, env: dict[str, str]) -> dict:
+    done = renkei("clients", *args, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -66,7 +74,7 @@ async def test_both_secrets_get_tokens_until_the_previous_one_ends(
     new = replace(old, secret=printed["client_secret"])
     assert [await _token_status(client, db, clock, app, account_id) for app in (old, new)] == [200, 200]
     assert await _token_status(client, db, clock, old, account_id, post=True) == 200
-    shown = json.loads(renkei("clients", "show", old.client_id, env=as_of).stdout)
+    shown = _shown(renkei, old.client_id, env=as_of)
     assert shown["previous_secret_until"] == printed["previous_secret_until"] and "previous_secret_digest" not in shown
 
     noticed = [json.loads(line) for line in log_lines if "client.previous_secret_used" in line]
@@ -84,7 +92,7 @@ async def test_both_secrets_get_tokens_until_the_previous_one_ends(
     assert await _token_status(client, db, clock, old, account_id, post=True) == 401
     assert await _token_status(client, db, clock, new, account_id) == 200
     write_clock_offset(Path(as_of["RENKEI_CLOCK_FILE"]), clock.now())
-    assert json.loads(renkei("clients", "show", old.client_id, env=as_of).stdout)["previous_secret_until"] is None
+    assert _shown(renkei, old.client_id, env=as_of)["previous_secret_until"] is None
 
 
 async def test_a_resource_server_introspects_with_either_secret_until_the_overlap_ends(
@@ -151,7 +159,7 @@ async def test_no_overlap_during_an_overlap_stops_both_older_secrets(
     assert leaked["previous_secret_until"] is None
     assert [await _refused_soon(client, rs) for rs in (first, second)] == [401, 401]
     assert await _introspect_status(client, replace(first, secret=leaked["client_secret"])) == 200
-    assert json.loads(renkei("clients", "show", first.client_id, env=as_of).stdout)["previous_secret_until"] is None
+    assert _shown(renkei, first.client_id, env=as_of)["previous_secret_until"] is None
 
 
 async def test_two_rotations_at_the_same_time_leave_one_current_and_one_previous_secret(

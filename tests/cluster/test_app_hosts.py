@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.cluster.conftest import FIGURES
-from tests.cluster.customers import SERVED_BY, Load, browser
+from tests.cluster.customers import SERVED_BY, Load, linked
 from tests.cluster.rehearsal import Cluster, eventually, people
 
 pytestmark = pytest.mark.slow
@@ -16,11 +16,7 @@ pytestmark = pytest.mark.slow
 
 async def _load(cluster: Cluster, branch: str) -> Load:
     """Two apps refreshing their grants and two customers linking, over and over."""
-    customers = people(branch, 2)
-    await cluster.enrol(customers)
-    async with cluster.client() as http:
-        grants = [(await browser(cluster, http).link(c))["refresh_token"] for c in customers]
-    return Load(cluster, grants, customers)
+    return Load(cluster, await linked(cluster, branch, 2), people(branch, 2))
 
 
 async def test_restarting_both_app_hosts_one_after_the_other_under_load_fails_no_request(cluster: Cluster):

@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, expect
 
 from ivr.simulate import simulate_call
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_customer_flow import EN, JA
+from tests.e2e.test_customer_flow import EN, JA, _details
 from tests.flow.walk import REDIRECT_URI, authorize_params, create_account
 
 pytestmark = pytest.mark.browser
@@ -81,13 +81,6 @@ async def enter_account(page: Page, words: dict[str, str], branch: str, number: 
     await page.get_by_role("button", name=words["next"]).click()
 
 
-async def enter_details(page: Page, words: dict[str, str], birth_date: str) -> None:
-    await page.get_by_label(words["birth"]).fill(birth_date)
-    await page.get_by_label(words["kana"]).fill("ヤマダ タロウ")
-    await page.get_by_label(words["email"]).fill("taro@example.jp")
-    await page.get_by_role("button", name=words["next"]).click()
-
-
 async def back_to_the_app(page: Page, words: dict[str, str], query: dict[str, str], server) -> None:  # type: ignore[no-untyped-def]
     await page.get_by_role("button", name=words["back"]).click()
     await page.wait_for_url(f"{REDIRECT_URI}?**")
@@ -111,10 +104,10 @@ async def test_two_wrong_birth_dates_say_how_many_tries_remain_and_the_third_loc
     await enter_account(page, words, taro.branch_code, taro.account_number)
     await fits_and_passes_axe(page, width)
     for left in (2, 1):
-        await enter_details(page, words, WRONG_DATE)
+        await _details(page, WRONG_DATE, words)
         await expect_tries_left(page, words, left)
     await fits_and_passes_axe(page, width)
-    await enter_details(page, words, WRONG_DATE)
+    await _details(page, WRONG_DATE, words)
     await expect(page.locator("[data-reason-code]")).to_have_attribute("data-reason-code", "B83")
     await expect(page.locator("#lifts-at")).to_contain_text(words["lifts"])
     await expect(page.locator("#lifts-at")).to_have_attribute("data-lifts-at", "2026-11-25T00:00:00+09:00")
@@ -128,7 +121,7 @@ async def test_two_wrong_birth_dates_say_how_many_tries_remain_and_the_third_loc
 async def _at_the_call_screen(page: Page, server, account, words: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
     query = await begin(page, server)
     await enter_account(page, words, account.branch_code, account.account_number)
-    await enter_details(page, words, account.birth_date)
+    await _details(page, account.birth_date, words)
     await page.get_by_role("button", name=words["show"]).click()
     await expect(page).to_have_url(f"{server.url}/flow/phone/call")
     await expect(page.locator("#call-status")).not_to_be_empty()  # listening for the call
@@ -168,7 +161,7 @@ async def test_every_way_of_writing_the_birth_date_passes_screen_two(phone, serv
     for written in BIRTH_DATES:
         await begin(page, server)
         await enter_account(page, words, taro.branch_code, taro.account_number)
-        await enter_details(page, words, written)
+        await _details(page, written, words)
         await expect(page).to_have_url(f"{server.url}/flow/phone")
 
 

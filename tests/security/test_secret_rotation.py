@@ -43,15 +43,16 @@ async def test_a_flow_begun_under_the_old_session_key_completes_on_a_server_with
         assert csrf_of(customer.page) == csrf_token(NEW_KEY, flow_id)  # new pages are signed with the new key
 
 
-async def test_a_key_taken_off_the_list_no_longer_verifies(start_server, database_url, app_client, db) -> None:  # type: ignore[no-untyped-def]
+async def test_a_key_taken_off_the_list_no_longer_verifies(start_server, database_url, app_client, taro, db) -> None:  # type: ignore[no-untyped-def]
     before = await start_server(build_test_settings(database_url, RENKEI_SESSION_KEYS=OLD_KEY))
     only_new = await start_server(build_test_settings(database_url, RENKEI_SESSION_KEYS=NEW_KEY))
     async with httpx.AsyncClient(base_url=before.url, follow_redirects=False, timeout=20) as http:
         customer = Customer(http, before.runtime.settings)
         await customer.start()
         http.base_url = httpx.URL(only_new.url)
-        refused = await customer.post("/flow/account", {"branch_code": "001", "account_type": "1", "account_number": "1234567"})
-    assert refused.status_code != 303 and await db.fetchval("SELECT step FROM flow") == "account"
+        refused = await customer.post("/flow/account", taro.form)  # Taro's right answers, under a key no longer listed
+    assert refused.status_code == 403 and await db.fetchval("SELECT step FROM flow") == "account"
+    assert await db.fetchval("SELECT count(*) FROM operation_log WHERE detail->>'problem' = 'csrf'") == 1
 
 
 async def test_a_clerk_signed_in_under_the_old_key_keeps_working_on_a_server_with_the_new_one(
@@ -83,7 +84,7 @@ def test_a_dpop_nonce_given_out_under_the_old_key_is_still_fresh(clock) -> None:
 async def test_a_call_signed_with_the_previous_twilio_token_still_matches(
     start_server, database_url, app_client, taro, db,  # type: ignore[no-untyped-def]
 ) -> None:
-    _, after = await _servers(start_server, database_url, "TWILIO_AUTH_TOKENS", OLD_TOKEN, NEW_TOKEN)
+    after = await start_server(build_test_settings(database_url, TWILIO_AUTH_TOKENS=f"{NEW_TOKEN},{OLD_TOKEN}"))
     async with httpx.AsyncClient(base_url=after.url, follow_redirects=False, timeout=20) as http:
         customer = Customer(http, after.runtime.settings)
         await customer.start()
